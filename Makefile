@@ -1,0 +1,79 @@
+# Standards Portal — `make run` serves the demo, `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Python 3.13: an explicit PYTHON, then python3.13 on PATH, then pyenv's copy.
+PYTHON ?= $(shell command -v python3.13 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1)
+
+.PHONY: help venv setup run serve worker test lint check unit browser bench clean
+
+help:
+	@echo "make run    set everything up and serve the demo at http://$(HOST):$(PORT)"
+	@echo "make test   lint, checks, unit/integration tests and browser tests"
+	@echo "make serve  production server (gunicorn + whitenoise; set SECRET_KEY, DEBUG=false, ...)"
+	@echo "make bench  measure performance into benchmarks/RESULTS.md"
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null; then \
+	  echo "Python 3.13 is needed and was not found."; \
+	  echo "Install it (e.g. 'pyenv install 3.13' or your system's python3.13 package with venv),"; \
+	  echo "or point to it: make run PYTHON=/path/to/python3.13"; \
+	  exit 1; \
+	fi
+	@[ -x $(PY) ] || "$(PYTHON)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+venv: $(VENV)/.installed
+
+setup: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py seed_demo
+
+run: setup
+	@echo "Serving the demo at http://$(HOST):$(PORT) — demo accounts are listed in README.md (Ctrl-C stops)."
+	@trap 'kill 0' EXIT; \
+	  $(PY) manage.py db_worker --queue-name '*' & \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: venv
+	$(PY) manage.py db_worker --queue-name '*'
+
+serve: venv
+	DEBUG=false $(PY) manage.py collectstatic --noinput
+	DEBUG=false $(PY) manage.py migrate --noinput
+	DEBUG=false $(PY) manage.py createcachetable
+	DEBUG=false $(VENV)/bin/gunicorn standards_portal.wsgi:application \
+	  --bind $${BIND:-$(HOST):$(PORT)} --workers $${WEB_CONCURRENCY:-2} \
+	  --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+check: venv
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=false SECRET_KEY=check-deploy-only-$$(printf 'x%.0s' {1..60}) ALLOWED_HOSTS=portal.example.org \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+unit: venv
+	$(PY) -m pytest -m "not browser" -n 2 -q
+
+browser: venv
+	$(PY) -m pytest -m browser -q
+
+test: lint check unit browser
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,1 @@
+"""Views are added by the capability that needs them."""

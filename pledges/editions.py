@@ -1,0 +1,90 @@
+"""Loading an edition of the standards from its JSON fixture."""
+
+import hashlib
+import json
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApplicationItem, Edition, RatingLevel, Standard
+
+FIXTURE_FORMAT = "standards-portal/edition/1"
+
+
+class EditionConflict(Exception):
+    """A published edition with this code exists and its text differs."""
+
+
+def _require(data: dict, key: str, kind: type):
+    value = data.get(key)
+    if not isinstance(value, kind) or (isinstance(value, (str, list)) and not value):
+        raise ValidationError(f"Edition fixture: {key!r} must be a non-empty {kind.__name__}.")
+    return value
+
+
+@transaction.atomic
+def edition_load(*, path: Path, publish: bool = True) -> tuple[Edition, bool]:
+    """Load an edition fixture; return (edition, created). Loading it again changes nothing."""
+    raw = Path(path).read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    data = json.loads(raw.decode("utf-8"))
+    if data.get("format") != FIXTURE_FORMAT:
+        raise ValidationError(f"Edition fixture: format must be {FIXTURE_FORMAT!r}.")
+    code = _require(data, "code", str)
+    existing = Edition.objects.filter(code=code).first()
+    if existing is not None:
+        if existing.source_sha256 != digest:
+            raise EditionConflict(
+                f"Edition {code!r} is already loaded with a different text; "
+                "a new text must be a new edition with its own code."
+            )
+        return existing, False
+
+    edition = Edition(
+        code=code,
+        title=_require(data, "title", str),
+        publisher=_require(data, "publisher", str),
+        language=_require(data, "language", str),
+        year=_require(data, "year", int),
+        preamble="\n\n".join(_require(data, "preamble", list)),
+        pledge_heading=_require(data, "pledge_heading", str),
+        source_sha256=digest,
+        published_at=timezone.now() if publish else None,
+    )
+    edition.full_clean()
+    edition.save()
+    for level in _require(data, "rating_scale", list):
+        RatingLevel.objects.create(
+            edition=edition,
+            value=level["value"],
+            label=level["label"],
+            description=level["description"],
+        )
+    position = 0
+    for s in _require(data, "standards", list):
+        standard = Standard.objects.create(
+            edition=edition,
+            number=s["number"],
+            short_title=s["short_title"],
+            statement=s["statement"],
+        )
+        items = []
+        for item in s["items"]:
+            position += 1
+            items.append(
+                ApplicationItem(
+                    standard=standard,
+                    number=item["number"],
+                    position=position,
+                    title=item["title"],
+                    text=item["text"],
+                )
+            )
+        ApplicationItem.objects.bulk_create(items)
+    return edition, True
+
+
+def fixture_paths(directory: Path) -> list[Path]:
+    return sorted(Path(directory).glob("edition-*.json"))

@@ -1,0 +1,128 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Edition(models.Model):
+    """One published text of the Standards of Conduct. Immutable once published."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    publisher = models.CharField(_("publisher"), max_length=200)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    year = models.PositiveSmallIntegerField(_("year"))
+    preamble = models.TextField(_("preamble"))
+    pledge_heading = models.CharField(_("pledge heading"), max_length=200)
+    source_sha256 = models.CharField(_("SHA-256 of the fixture"), max_length=64)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("edition")
+        verbose_name_plural = _("editions")
+        ordering = ["-year", "code"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_published(self):
+        return self.published_at is not None
+
+
+class RatingLevel(models.Model):
+    """One point of an edition's rating scale."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="rating_levels")
+    value = models.PositiveSmallIntegerField(_("value"))
+    label = models.CharField(_("label"), max_length=100)
+    description = models.CharField(_("description"), max_length=300)
+
+    class Meta:
+        verbose_name = _("rating level")
+        verbose_name_plural = _("rating levels")
+        ordering = ["edition", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "value"], name="rating_level_unique"),
+            models.CheckConstraint(
+                condition=Q(value__gte=1, value__lte=9), name="rating_level_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.value} — {self.label}"
+
+
+class Standard(models.Model):
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="standards")
+    number = models.PositiveSmallIntegerField(_("number"))
+    short_title = models.CharField(_("short title"), max_length=100)
+    statement = models.TextField(_("pledge statement"))
+
+    class Meta:
+        verbose_name = _("standard")
+        verbose_name_plural = _("standards")
+        ordering = ["edition", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "number"], name="standard_number_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.short_title}"
+
+
+class ApplicationItem(models.Model):
+    standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="items")
+    number = models.PositiveSmallIntegerField(_("number within the standard"))
+    position = models.PositiveSmallIntegerField(_("position in the edition"))
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("application item")
+        verbose_name_plural = _("application items")
+        ordering = ["standard__edition", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "number"], name="item_number_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def code(self):
+        return f"{self.standard.number}.{self.number}"
+
+
+class CycleQuerySet(models.QuerySet):
+    def open_on(self, day):
+        return self.filter(opens_on__lte=day, closes_on__gte=day, closed_early_at__isnull=True)
+
+
+class Cycle(models.Model):
+    """A period (usually a year) in which officials pledge and assess once."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="cycles")
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    closed_early_at = models.DateTimeField(_("closed early"), null=True, blank=True)
+
+    objects = CycleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cycle")
+        verbose_name_plural = _("cycles")
+        ordering = ["-opens_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("opens_on")), name="cycle_closes_after_opening"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def is_open(self, day=None):
+        day = day or timezone.localdate()
+        return self.closed_early_at is None and self.opens_on <= day <= self.closes_on

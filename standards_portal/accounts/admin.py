@@ -1,0 +1,68 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Association, AssociationRole, Invitation, Membership, Office, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    autocomplete_fields = ["office", "reports_to"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["full_name", "email"]
+    list_display = ["email", "full_name", "is_active", "is_staff", "date_joined"]
+    list_filter = ["is_active", "is_staff", "is_superuser"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Personal details"), {"fields": ["full_name", "preferred_language"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
+    ]
+    inlines = [MembershipInline]
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["name", "state", "kind", "publishes_registry", "named_in_benchmarks"]
+    list_filter = ["state", "kind"]
+    search_fields = ["name"]
+
+
+class AssociationRoleInline(admin.TabularInline):
+    model = AssociationRole
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Association)
+class AssociationAdmin(admin.ModelAdmin):
+    list_display = ["name", "state"]
+    search_fields = ["name"]
+    filter_horizontal = ["offices"]
+    inlines = [AssociationRoleInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "office", "role", "reports_to", "started_at", "ended_at"]
+    list_filter = ["role", "office__state"]
+    search_fields = ["user__email", "user__full_name", "office__name"]
+    autocomplete_fields = ["user", "office", "reports_to"]
+    list_select_related = ["user", "office", "reports_to"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "office", "association", "role", "created_at", "accepted_at"]
+    search_fields = ["email", "full_name"]
+    readonly_fields = ["token"]
+    list_select_related = ["office", "association"]

@@ -1,0 +1,18 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from pledges.selectors import published_edition
+from standards_portal import demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo association, offices, people and records (idempotent)."
+
+    def handle(self, *args, **options):
+        call_command("load_standards", stdout=self.stdout)
+        result = demo.seed(published_edition())
+        self.stdout.write(
+            f"Demo ready: {len(result.offices)} offices, {len(result.people)} people, "
+            f"cycles {', '.join(c.name for c in result.cycles)}. "
+            f"Password for every demo account: {demo.DEMO_PASSWORD}"
+        )

@@ -1,0 +1,325 @@
+import secrets
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+US_STATES = [
+    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
+    ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
+    ("DC", "District of Columbia"), ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"),
+    ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"), ("IA", "Iowa"),
+    ("KS", "Kansas"), ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"),
+    ("MD", "Maryland"), ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"),
+    ("MS", "Mississippi"), ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"),
+    ("NV", "Nevada"), ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"),
+    ("NY", "New York"), ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"),
+    ("OK", "Oklahoma"), ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"),
+    ("SC", "South Carolina"), ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"),
+    ("UT", "Utah"), ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"),
+    ("WV", "West Virginia"), ("WI", "Wisconsin"), ("WY", "Wyoming"),
+    ("AS", "American Samoa"), ("GU", "Guam"), ("MP", "Northern Mariana Islands"),
+    ("PR", "Puerto Rico"), ("VI", "U.S. Virgin Islands"),
+]  # fmt: skip
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email address."""
+
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @cached_property
+    def active_membership(self):
+        """The person's current office membership, or None."""
+        return (
+            self.memberships.filter(ended_at__isnull=True)
+            .select_related("office", "reports_to")
+            .first()
+        )
+
+
+class Office(models.Model):
+    class Kind(models.TextChoices):
+        COUNTY = "county", _("County")
+        CITY = "city", _("City")
+        TOWNSHIP = "township", _("Township")
+        TOWN = "town", _("Town")
+        PARISH = "parish", _("Parish")
+        STATE = "state", _("State")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    state = models.CharField(_("state"), max_length=2, choices=US_STATES)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.COUNTY)
+    publishes_registry = models.BooleanField(
+        _("publishes pledge registry"),
+        default=False,
+        help_text=_("Show a public page saying this office's staff have pledged."),
+    )
+    named_in_benchmarks = models.BooleanField(
+        _("named in association benchmarks"),
+        default=True,
+        help_text=_("If off, the office appears unnamed in association reports."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["state", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["state", "name"], name="office_state_name_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.state})"
+
+
+class Association(models.Model):
+    """A state association of election officials, with member offices."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    state = models.CharField(_("state"), max_length=2, choices=US_STATES, blank=True)
+    offices = models.ManyToManyField(
+        Office, related_name="associations", blank=True, verbose_name=_("member offices")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("association")
+        verbose_name_plural = _("associations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AssociationRole(models.Model):
+    class Role(models.TextChoices):
+        ANALYST = "analyst", _("Analyst")
+        ADMINISTRATOR = "administrator", _("Administrator")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="association_roles"
+    )
+    association = models.ForeignKey(Association, on_delete=models.PROTECT, related_name="roles")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("association role")
+        verbose_name_plural = _("association roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "association"], name="association_role_user_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["analyst", "administrator"]),
+                name="association_role_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()}, {self.association}"
+
+
+class Membership(models.Model):
+    """A person's role in an office. Ended memberships are kept as history."""
+
+    class Role(models.TextChoices):
+        OFFICIAL = "official", _("Official")
+        SUPERVISOR = "supervisor", _("Supervisor")
+        MANAGER = "manager", _("Office manager")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OFFICIAL)
+    reports_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="direct_report_memberships",
+        verbose_name=_("reports to"),
+    )
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["office", "user__full_name"]
+        indexes = [
+            models.Index(fields=["office", "ended_at"], name="membership_office_idx"),
+            models.Index(fields=["reports_to", "ended_at"], name="membership_reports_to_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(ended_at__isnull=True),
+                name="membership_one_active_per_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["official", "supervisor", "manager"]),
+                name="membership_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reports_to=models.F("user")),
+                name="membership_not_own_supervisor",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="membership_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()}, {self.office}"
+
+    @property
+    def is_active(self):
+        return self.ended_at is None
+
+    @property
+    def is_manager(self):
+        return self.role == self.Role.MANAGER
+
+
+def new_invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(models.Model):
+    """An invitation to join an office (or an association as analyst) by email."""
+
+    email = models.EmailField(_("email address"))
+    full_name = models.CharField(_("full name"), max_length=150)
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
+    role = models.CharField(
+        _("office role"), max_length=16, choices=Membership.Role.choices, blank=True
+    )
+    reports_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reports to"),
+    )
+    association = models.ForeignKey(
+        Association, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
+    association_role = models.CharField(
+        _("association role"), max_length=16, choices=AssociationRole.Role.choices, blank=True
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(office__isnull=False, association__isnull=True, association_role="")
+                    & ~Q(role="")
+                )
+                | Q(office__isnull=True, association__isnull=False, role="")
+                & ~Q(association_role=""),
+                name="invitation_office_xor_association",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                "office",
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_office",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                "association",
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_association",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.office or self.association}"
+
+    @property
+    def is_pending(self):
+        return self.accepted_at is None and self.revoked_at is None
+
+    def is_expired(self, now=None):
+        return (now or timezone.now()) >= self.expires_at

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("standards/", views.standards, name="standards"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("people/", include("standards_portal.accounts.urls")),
+    path("pledges/", include("pledges.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "standards_portal.views.error_400"
+handler403 = "standards_portal.views.error_403"
+handler404 = "standards_portal.views.error_404"
+handler500 = "standards_portal.views.error_500"
+
+admin.site.site_header = "Standards Portal administration"
+admin.site.site_title = "Standards Portal"

@@ -1,0 +1,91 @@
+from dataclasses import dataclass
+
+import pytest
+
+from standards_portal.accounts.models import Membership
+
+from .factories import (
+    AssociationFactory,
+    AssociationRoleFactory,
+    CycleFactory,
+    MembershipFactory,
+    OfficeFactory,
+    UserFactory,
+    load_edition,
+)
+
+
+@pytest.fixture
+def edition(db):
+    return load_edition()
+
+
+@pytest.fixture
+def cycle(edition):
+    return CycleFactory(name="2026", edition=edition)
+
+
+@dataclass
+class World:
+    """Two offices and two associations with a person in every role."""
+
+    office: object
+    other_office: object
+    association: object
+    other_association: object
+    manager: object
+    supervisor: object
+    official: object
+    colleague: object  # an official in the same office with no role over `official`
+    other_supervisor: object  # a supervisor in the same office, another team
+    other_manager: object
+    other_official: object
+    analyst: object
+    association_admin: object
+    other_analyst: object
+    site_admin: object
+
+
+@pytest.fixture
+def world(db):
+    office = OfficeFactory(name="Riverside County Elections")
+    other_office = OfficeFactory(name="Lakeside County Elections")
+    association = AssociationFactory(name="Centennial Association")
+    association.offices.add(office)
+    other_association = AssociationFactory(name="Evergreen Association")
+    other_association.offices.add(other_office)
+
+    manager = MembershipFactory(office=office, role=Membership.Role.MANAGER).user
+    supervisor = MembershipFactory(
+        office=office, role=Membership.Role.SUPERVISOR, reports_to=manager
+    ).user
+    official = MembershipFactory(office=office, reports_to=supervisor).user
+    other_supervisor = MembershipFactory(
+        office=office, role=Membership.Role.SUPERVISOR, reports_to=manager
+    ).user
+    colleague = MembershipFactory(office=office, reports_to=other_supervisor).user
+    other_manager = MembershipFactory(office=other_office, role=Membership.Role.MANAGER).user
+    other_official = MembershipFactory(office=other_office, reports_to=other_manager).user
+    analyst = AssociationRoleFactory(association=association).user
+    association_admin = AssociationRoleFactory(
+        association=association, role="administrator"
+    ).user
+    other_analyst = AssociationRoleFactory(association=other_association).user
+    site_admin = UserFactory(is_staff=True, is_superuser=True)
+    return World(
+        office=office,
+        other_office=other_office,
+        association=association,
+        other_association=other_association,
+        manager=manager,
+        supervisor=supervisor,
+        official=official,
+        colleague=colleague,
+        other_supervisor=other_supervisor,
+        other_manager=other_manager,
+        other_official=other_official,
+        analyst=analyst,
+        association_admin=association_admin,
+        other_analyst=other_analyst,
+        site_admin=site_admin,
+    )
