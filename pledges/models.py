@@ -1,3 +1,6 @@
+import secrets
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -126,3 +129,59 @@ class Cycle(models.Model):
     def is_open(self, day=None):
         day = day or timezone.localdate()
         return self.closed_early_at is None and self.opens_on <= day <= self.closes_on
+
+
+def new_verification_code() -> str:
+    # 16 characters from an unambiguous alphabet: about 80 bits, unguessable.
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+class Pledge(models.Model):
+    """An electronic signature of the pledge. Append-only; chained by hash to the previous one."""
+
+    class AuthMethod(models.TextChoices):
+        PASSWORD = "password", _("Password")
+        MFA = "mfa", _("Password and second factor")
+        PASSKEY = "passkey", _("Passkey")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pledges"
+    )
+    office = models.ForeignKey("accounts.Office", on_delete=models.PROTECT, related_name="pledges")
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="pledges")
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="pledges")
+    typed_name = models.CharField(_("typed name"), max_length=150)
+    consent_text = models.TextField(_("consent text"))
+    signed_at = models.DateTimeField(_("signed at (UTC)"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    auth_method = models.CharField(_("authentication"), max_length=16, choices=AuthMethod.choices)
+    text_sha256 = models.CharField(_("SHA-256 of the text signed"), max_length=64)
+    verification_code = models.CharField(
+        _("verification code"), max_length=32, unique=True, default=new_verification_code
+    )
+    sequence = models.PositiveBigIntegerField(_("position in the chain"), unique=True)
+    previous_hash = models.CharField(_("hash of the previous record"), max_length=64)
+    record_hash = models.CharField(_("hash of this record"), max_length=64, unique=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        ordering = ["-signed_at"]
+        indexes = [models.Index(fields=["cycle", "office"], name="pledge_cycle_office_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "cycle"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="pledge_one_active_per_user_cycle",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.typed_name} — {self.cycle}"
+
+    @property
+    def is_active(self):
+        return self.withdrawn_at is None

@@ -1,7 +1,7 @@
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from .models import ApplicationItem, Cycle, Edition, Standard
+from .models import ApplicationItem, Cycle, Edition, Pledge, Standard
 
 
 def current_cycle(day=None) -> Cycle | None:
@@ -39,3 +39,11 @@ def edition_standards(edition: Edition) -> list[Standard]:
         .order_by("number")
         .prefetch_related(Prefetch("items", queryset=ApplicationItem.objects.order_by("number")))
     )
+
+
+def active_pledges_by_user(user_ids, cycle: Cycle) -> dict[int, Pledge]:
+    """Each listed person's active pledge in the cycle, in one query."""
+    pledges = Pledge.objects.filter(
+        user_id__in=list(user_ids), cycle=cycle, withdrawn_at__isnull=True
+    )
+    return {p.user_id: p for p in pledges}

@@ -1,9 +1,17 @@
-"""What each person has to do now, gathered for the home page."""
+"""What each person has to do now, gathered for the home page.
+
+Each capability adds its part through `<app>.dashboard.home_context(user, membership,
+cycle)`, which returns a dict merged into the page's context.
+"""
+
+from importlib import import_module
 
 from pledges.selectors import current_cycle, next_cycle
 
 from .accounts.models import Membership
 from .accounts.selectors import association_roles_for, direct_reports
+
+CAPABILITY_DASHBOARDS = ("pledges.dashboard", "assessments.dashboard")
 
 
 def home_context(user) -> dict:
@@ -16,8 +24,14 @@ def home_context(user) -> dict:
         "next_cycle": next_cycle(),
         "association_roles": list(association_roles_for(user)),
         "is_manager": bool(membership and membership.role == Membership.Role.MANAGER),
-        "team": [],
+        "team": list(direct_reports(user)) if membership is not None else [],
     }
-    if membership is not None:
-        context["team"] = list(direct_reports(user))
+    for module_name in CAPABILITY_DASHBOARDS:
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        context.update(module.home_context(user, membership, cycle))
     return context

@@ -67,9 +67,7 @@ def world(db):
     other_manager = MembershipFactory(office=other_office, role=Membership.Role.MANAGER).user
     other_official = MembershipFactory(office=other_office, reports_to=other_manager).user
     analyst = AssociationRoleFactory(association=association).user
-    association_admin = AssociationRoleFactory(
-        association=association, role="administrator"
-    ).user
+    association_admin = AssociationRoleFactory(association=association, role="administrator").user
     other_analyst = AssociationRoleFactory(association=other_association).user
     site_admin = UserFactory(is_staff=True, is_superuser=True)
     return World(

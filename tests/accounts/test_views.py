@@ -35,7 +35,9 @@ def test_people_list_asks_anonymous_to_sign_in(client, db):
 
 
 @pytest.mark.parametrize("extra", [1, 30])
-def test_people_list_queries_do_not_grow_with_staff(client, world, extra, django_assert_num_queries):
+def test_people_list_queries_do_not_grow_with_staff(
+    client, world, extra, django_assert_num_queries
+):
     for _ in range(extra):
         MembershipFactory(office=world.office, reports_to=world.supervisor)
     client.force_login(world.manager)

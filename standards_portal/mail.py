@@ -1,0 +1,42 @@
+"""Email in the recipient's language, sent by a background task after the commit."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def render_email(*, template: str, context: dict, language: str = "en") -> tuple[str, str]:
+    """Render `<template>_subject.txt` and `<template>_body.txt` in the language given."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        context = {"site_url": settings.SITE_URL, **context}
+        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        body = render_to_string(f"{template}_body.txt", context)
+    return " ".join(subject.split()), body
+
+
+@task()
+def send_email_task(*, to: list[str], subject: str, body: str, reply_to: list[str] | None = None):
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        reply_to=reply_to or None,
+    )
+    message.send(using="default")
+
+
+def send_templated_email(
+    *, to: str | list[str], template: str, context: dict, language: str = "en", reply_to=None
+) -> None:
+    """Queue an email once the surrounding transaction commits (never for a rolled-back write)."""
+    recipients = [to] if isinstance(to, str) else list(to)
+    subject, body = render_email(template=template, context=context, language=language)
+    transaction.on_commit(
+        lambda: send_email_task.enqueue(
+            to=recipients, subject=subject, body=body, reply_to=reply_to
+        )
+    )
