@@ -2,7 +2,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Association, AssociationRole, Invitation, Membership, Office, User
+from .models import (
+    Association,
+    AssociationRole,
+    AuditEntry,
+    Invitation,
+    Membership,
+    Office,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -66,3 +74,21 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["email", "full_name"]
     readonly_fields = ["token"]
     list_select_related = ["office", "association"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_label", "action", "object_label", "office", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["actor_label", "object_label", "action"]
+    date_hierarchy = "at"
+    list_select_related = ["office"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -323,3 +323,36 @@ class Invitation(models.Model):
 
     def is_expired(self, now=None):
         return (now or timezone.now()) >= self.expires_at
+
+
+class AuditEntry(models.Model):
+    """One security-relevant event. Append-only: the application never edits or deletes one."""
+
+    at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    actor_label = models.CharField(_("who (as recorded)"), max_length=254, blank=True)
+    action = models.CharField(_("what"), max_length=64, db_index=True)
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_label = models.CharField(_("object"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(_("from (IP)"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["office", "-at"], name="audit_office_at_idx")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_label}"
