@@ -1,0 +1,148 @@
+"""`make bench`: server time and query count of each page, beside /healthz.
+
+Runs in-process against its own SQLite database seeded with the demo, so the figures
+measure the portal's own work (view, queries, templates), not the network. Writes
+benchmarks/RESULTS.md with the machine, date and versions.
+"""
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+OUT.mkdir(parents=True, exist_ok=True)
+DB = OUT / "bench.sqlite3"
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "standards_portal.settings")
+os.environ["SQLITE_PATH"] = str(DB)
+os.environ.pop("DATABASE_URL", None)
+os.environ["TASKS_IMMEDIATE"] = "true"
+os.environ["ALLOWED_HOSTS"] = "testserver"
+# Production settings, without the HTTPS redirect (the test client speaks plain HTTP).
+os.environ["DEBUG"] = "false"
+os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "k" * 50)
+os.environ["SECURE_SSL_REDIRECT"] = "false"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from standards_portal.accounts.models import User  # noqa: E402
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
+
+# (name, url, who: demo email or None for anonymous)
+PAGES = [
+    ("health check (limit)", "/healthz", None),
+    ("public standards page", "/standards/", None),
+    ("home — official", "/", "official@demo.test"),
+    ("home — supervisor", "/", "supervisor@demo.test"),
+    ("home — manager", "/", "manager@demo.test"),
+    ("people — manager", "/people/", "manager@demo.test"),
+]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores ({cpu}){mem}, {platform.system()} {platform.release()}"
+
+
+def versions() -> str:
+    import weasyprint
+
+    return (
+        f"Python {platform.python_version()}, Django {django.get_version()}, "
+        f"SQLite {connection.Database.sqlite_version}, WeasyPrint {weasyprint.__version__}"
+    )
+
+
+def measure(client: Client, url: str) -> tuple[float, float, int, int]:
+    """Return (min ms, median ms, queries, status) over REPEAT rounds of REQUESTS requests."""
+    client.get(url)  # warm caches and templates
+    with CaptureQueriesContext(connection) as ctx:
+        status = client.get(url).status_code
+    queries = len(ctx.captured_queries)
+    rounds = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        for _ in range(REQUESTS):
+            client.get(url)
+        rounds.append((time.perf_counter() - start) * 1000 / REQUESTS)
+    return min(rounds), statistics.median(rounds), queries, status
+
+
+def main() -> None:
+    if DB.exists():
+        DB.unlink()
+    started = time.perf_counter()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", stdout=quiet)
+    setup_seconds = time.perf_counter() - started
+
+    rows = []
+    for name, url, who in PAGES:
+        client = Client(headers={"x-forwarded-proto": "https"})
+        if who:
+            client.force_login(User.objects.get(email=who))
+        best, median, queries, status = measure(client, url)
+        rows.append((name, url, best, median, queries, status))
+        print(f"{name:32} {url:22} min {best:7.2f} ms  median {median:7.2f} ms  {queries:3} q")
+
+    limit = rows[0][3]
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"- Machine: {machine()}",
+        f"- Versions: {versions()}; commit {commit or 'unknown'}",
+        f"- Method: in-process Django test client against a seeded SQLite database; "
+        f"{REPEAT} rounds of {REQUESTS} requests per page, per-request server time; "
+        f"query count of one request. Demo data: migrate + standards + seed took "
+        f"{setup_seconds:.1f} s.",
+        "",
+        "| page | URL | min ms | median ms | ratio to /healthz | queries | status |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, url, best, median, queries, status in rows:
+        lines.append(
+            f"| {name} | `{url}` | {best:.2f} | {median:.2f} | {median / limit:.1f} "
+            f"| {queries} | {status} |"
+        )
+    lines.append("")
+    (ROOT / "benchmarks" / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    print(f"Wrote benchmarks/RESULTS.md (setup {setup_seconds:.1f} s, DEBUG={settings.DEBUG})")
+
+
+if __name__ == "__main__":
+    main()
