@@ -268,6 +268,9 @@ class Invitation(models.Model):
         related_name="+",
         verbose_name=_("reports to"),
     )
+    # A roster may name a supervisor who is invited in the same file and has no
+    # account yet: the address is kept and resolved when either person accepts.
+    reports_to_email = models.EmailField(_("reports to (email)"), blank=True)
     association = models.ForeignKey(
         Association, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
     )
@@ -323,6 +326,36 @@ class Invitation(models.Model):
 
     def is_expired(self, now=None):
         return (now or timezone.now()) >= self.expires_at
+
+    @property
+    def role_label(self):
+        return self.get_role_display() if self.office_id else self.get_association_role_display()
+
+    @property
+    def target(self):
+        return self.office if self.office_id else self.association
+
+
+class RosterUpload(models.Model):
+    """A parsed roster CSV awaiting the manager's confirmation; kept server-side."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="roster_uploads")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    rows = models.JSONField(_("rows"), default=list)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster upload")
+        verbose_name_plural = _("roster uploads")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename or self.sha256[:12]} → {self.office}"
 
 
 class AuditEntry(models.Model):

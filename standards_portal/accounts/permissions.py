@@ -1,9 +1,18 @@
 """Who may see what among people, offices and associations. Deny by default."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
-from .models import Association, AssociationRole, Membership, Office, User
+from .models import (
+    Association,
+    AssociationRole,
+    Invitation,
+    Membership,
+    Office,
+    RosterUpload,
+    User,
+)
 
 
 def is_manager_of(user: User, office: Office) -> bool:
@@ -43,3 +52,54 @@ def association_for(user: User, association_id: int, *, roles=None) -> Associati
         return Association.objects.get(pk=association_id, roles__user=user, roles__role__in=roles)
     except (Association.DoesNotExist, ValueError, TypeError):
         raise Http404("No such association.") from None
+
+
+def administered_association(user: User, association_id: int) -> Association:
+    """An association the user administers; 404 outside it, 403 for its analysts."""
+    association = association_for(user, association_id)
+    if not AssociationRole.objects.filter(
+        user=user, association=association, role=AssociationRole.Role.ADMINISTRATOR
+    ).exists():
+        raise PermissionDenied("Only an association administrator can do this.")
+    return association
+
+
+def invitation_for_sender(user: User, invitation_id: int) -> Invitation:
+    """A pending invitation the user may resend or revoke; 404 for anything else.
+
+    Office invitations belong to the office's managers, association invitations to
+    the association's administrators.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    membership = user.active_membership
+    managed = (
+        Q(office=membership.office)
+        if membership is not None and membership.role == Membership.Role.MANAGER
+        else Q(pk__in=[])
+    )
+    administered = Q(
+        association__roles__user=user,
+        association__roles__role=AssociationRole.Role.ADMINISTRATOR,
+    )
+    try:
+        return (
+            Invitation.objects.filter(managed | administered)
+            .filter(accepted_at__isnull=True, revoked_at__isnull=True)
+            .select_related("office", "association", "invited_by")
+            .distinct()
+            .get(pk=invitation_id)
+        )
+    except (Invitation.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such invitation.") from None
+
+
+def roster_upload_for(user: User, upload_id: int) -> RosterUpload:
+    """A roster this manager uploaded for their current office; 404 otherwise."""
+    office = managed_office(user)
+    try:
+        return RosterUpload.objects.select_related("office").get(
+            pk=upload_id, office=office, uploaded_by=user
+        )
+    except (RosterUpload.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such roster.") from None

@@ -1,7 +1,64 @@
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
-from .permissions import managed_office
-from .selectors import active_memberships
+from . import services
+from .forms import (
+    AssociationInvitationForm,
+    ConfirmForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    MembershipForm,
+    OfficeAddForm,
+    OfficeCreateForm,
+    OfficeRemoveForm,
+    OfficeSearchForm,
+    RosterConfirmForm,
+    RosterUploadForm,
+)
+from .models import User
+from .permissions import (
+    administered_association,
+    invitation_for_sender,
+    managed_office,
+    office_membership_for_manager,
+    roster_upload_for,
+)
+from .selectors import (
+    active_memberships,
+    association_member_offices,
+    association_people,
+    invitation_by_token,
+    offices_to_add,
+    pending_association_invitations,
+    pending_invitations,
+    roster_plan,
+)
+
+INVALID = 422  # a form that could not be accepted as sent
+
+
+def _bound(request, *, files=False) -> tuple:
+    """Form data for a POST (even an empty one), nothing for a GET."""
+    if request.method != "POST":
+        return (None, None) if files else (None,)
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 def people_list(request):
@@ -9,5 +66,376 @@ def people_list(request):
     return render(
         request,
         "accounts/people_list.html",
-        {"office": office, "memberships": active_memberships(office)},
+        {
+            "office": office,
+            "memberships": active_memberships(office),
+            "pending_count": pending_invitations(office).count(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_create(request):
+    form = InvitationForm(*_bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                office=form.office,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+                reports_to=form.cleaned_data["reports_to"],
+                invited_by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s.") % {"email": invitation.email},
+            )
+            return redirect("accounts:invitation-list")
+    status = INVALID if form.is_bound else 200
+    return render(
+        request,
+        "accounts/invitation_create.html",
+        {"form": form, "office": form.office, "days": settings.INVITATION_DAYS},
+        status=status,
+    )
+
+
+def invitation_list(request):
+    office = managed_office(request.user)
+    return render(
+        request,
+        "accounts/invitation_list.html",
+        {"office": office, "invitations": pending_invitations(office)},
+    )
+
+
+def _back_to_invitations(invitation):
+    if invitation.association_id:
+        return redirect("accounts:association-detail", invitation.association_id)
+    return redirect("accounts:invitation-list")
+
+
+@require_POST
+def invitation_resend(request, pk):
+    invitation = invitation_for_sender(request.user, pk)
+    form = ConfirmForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.invitation_resend(invitation=invitation, by=request.user, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("A new link has been sent to %(email)s; the old link no longer works.")
+                % {"email": invitation.email},
+            )
+    return _back_to_invitations(invitation)
+
+
+@require_POST
+def invitation_revoke(request, pk):
+    invitation = invitation_for_sender(request.user, pk)
+    form = ConfirmForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.invitation_revoke(invitation=invitation, by=request.user, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("The invitation to %(email)s has been revoked.") % {"email": invitation.email},
+            )
+    return _back_to_invitations(invitation)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    invitation = invitation_by_token(token)
+    if invitation is None:
+        raise Http404("No such invitation.")
+    state = services.invitation_state(invitation)
+    if state != "pending":
+        return render(
+            request,
+            "accounts/invitation_gone.html",
+            {"invitation": invitation, "state": state},
+            status=410,
+        )
+    existing = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
+    signed_in = request.user.is_authenticated
+    context = {"invitation": invitation, "existing": existing}
+    if signed_in and (existing is None or existing.pk != request.user.pk):
+        return render(request, "accounts/invitation_wrong_person.html", context, status=403)
+    if existing is not None and not signed_in:
+        context["login_url"] = f"{reverse('account_login')}?next={request.path}"
+        return render(request, "accounts/invitation_sign_in.html", context)
+
+    if signed_in:
+        form = ConfirmForm(*_bound(request), user=request.user)
+    else:
+        form = InvitationAcceptForm(*_bound(request), invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                invitation=invitation,
+                user=request.user if signed_in else None,
+                full_name=form.cleaned_data.get("full_name", ""),
+                password=form.cleaned_data.get("password1", ""),
+                request=request,
+            )
+        except services.InvitationUnusable as error:
+            return render(
+                request,
+                "accounts/invitation_gone.html",
+                {"invitation": invitation, "state": str(error)},
+                status=410,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if not signed_in:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Welcome to %(place)s.") % {"place": invitation.target},
+            )
+            return redirect("home")
+    context["form"] = form
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        context,
+        status=INVALID if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def roster_upload(request):
+    form = RosterUploadForm(*_bound(request, files=True), user=request.user)
+    context = {"form": form, "office": form.office}
+    if request.method == "POST" and form.is_valid():
+        plan = roster_plan(form.office, form.parsed.rows)
+        if any(row["action"] == "error" for row in plan):
+            context["plan"] = plan
+            context["error_count"] = sum(row["action"] == "error" for row in plan)
+            return render(request, "accounts/roster_upload.html", context, status=INVALID)
+        upload = services.roster_upload_create(
+            office=form.office,
+            uploaded_by=request.user,
+            filename=form.cleaned_data["file"].name,
+            sha256=form.parsed.sha256,
+            rows=form.parsed.rows,
+        )
+        return redirect("accounts:roster-preview", upload.pk)
+    status = INVALID if form.is_bound else 200
+    return render(request, "accounts/roster_upload.html", context, status=status)
+
+
+def _summary(plan):
+    return {
+        "invite": sum(r["action"] == "invite" for r in plan),
+        "skip": sum(r["action"] in ("member", "invited") for r in plan),
+        "error": sum(r["action"] == "error" for r in plan),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def roster_preview(request, pk):
+    upload = roster_upload_for(request.user, pk)
+    form = RosterConfirmForm(*_bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitations = services.roster_confirm(upload=upload, by=request.user, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("accounts:roster-upload")
+        messages.success(
+            request,
+            _("%(count)s invitations sent.") % {"count": len(invitations)},
+        )
+        return redirect("accounts:invitation-list")
+    if upload.confirmed_at is not None:
+        messages.info(request, _("This roster has already been confirmed."))
+        return redirect("accounts:invitation-list")
+    plan = roster_plan(upload.office, upload.rows)
+    return render(
+        request,
+        "accounts/roster_preview.html",
+        {"upload": upload, "office": upload.office, "plan": plan, "summary": _summary(plan)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def membership_update(request, pk):
+    membership = office_membership_for_manager(request.user, pk)
+    form = MembershipForm(*_bound(request), user=request.user, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update(
+                membership=membership,
+                role=form.cleaned_data["role"],
+                reports_to=form.cleaned_data["reports_to"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, _("%(name)s has been updated.") % {"name": membership.user.full_name}
+            )
+            return redirect("accounts:people-list")
+    return render(
+        request,
+        "accounts/membership_update.html",
+        {"membership": membership, "form": form},
+        status=INVALID if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def membership_deactivate(request, pk):
+    membership = office_membership_for_manager(request.user, pk)
+    form = ConfirmForm(*_bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_deactivate(membership=membership, by=request.user, request=request)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s has been deactivated. Their records are kept.")
+                % {"name": membership.user.full_name},
+            )
+            return redirect("accounts:people-list")
+    return render(
+        request,
+        "accounts/membership_deactivate.html",
+        {"membership": membership, "form": form},
+        status=INVALID if form.is_bound else 200,
+    )
+
+
+def association_detail(request, pk):
+    association = administered_association(request.user, pk)
+    return render(
+        request,
+        "accounts/association_detail.html",
+        {
+            "association": association,
+            "offices": association_member_offices(association),
+            "people": association_people(association),
+            "invitations": pending_association_invitations(association),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def association_office_add(request, pk):
+    association = administered_association(request.user, pk)
+    search = OfficeSearchForm(request.GET or None, user=request.user, association=association)
+    results = []
+    if search.is_valid():
+        results = offices_to_add(association, search.cleaned_data["q"])
+    form = OfficeAddForm(*_bound(request), user=request.user, association=association)
+    if request.method == "POST":
+        if form.is_valid():
+            office = form.cleaned_data["office"]
+            try:
+                services.association_office_add(
+                    association=association, office=office, by=request.user, request=request
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("%(office)s is now a member.") % {"office": office})
+            return redirect("accounts:association-detail", association.pk)
+        messages.error(request, _("Choose an office from the search results."))
+    return render(
+        request,
+        "accounts/association_office_add.html",
+        {"association": association, "search": search, "results": results, "form": form},
+        status=INVALID if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def association_office_create(request, pk):
+    association = administered_association(request.user, pk)
+    form = OfficeCreateForm(*_bound(request), user=request.user, association=association)
+    if request.method == "POST" and form.is_valid():
+        try:
+            office = services.association_office_create(
+                association=association,
+                name=form.cleaned_data["name"],
+                state=form.cleaned_data["state"],
+                kind=form.cleaned_data["kind"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, _("%(office)s has been created as a member.") % {"office": office}
+            )
+            return redirect("accounts:association-detail", association.pk)
+    return render(
+        request,
+        "accounts/association_office_create.html",
+        {"association": association, "form": form},
+        status=INVALID if form.is_bound else 200,
+    )
+
+
+@require_POST
+def association_office_remove(request, pk):
+    association = administered_association(request.user, pk)
+    form = OfficeRemoveForm(request.POST, user=request.user, association=association)
+    if not form.is_valid():
+        raise Http404("No such member office.")
+    office = form.cleaned_data["office"]
+    services.association_office_remove(
+        association=association, office=office, by=request.user, request=request
+    )
+    messages.success(request, _("%(office)s is no longer a member.") % {"office": office})
+    return redirect("accounts:association-detail", association.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def association_invitation_create(request, pk):
+    association = administered_association(request.user, pk)
+    form = AssociationInvitationForm(*_bound(request), user=request.user, association=association)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.association_invitation_create(
+                association=association,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("accounts:association-detail", association.pk)
+    return render(
+        request,
+        "accounts/association_invitation_create.html",
+        {"association": association, "form": form},
+        status=INVALID if form.is_bound else 200,
     )

@@ -1,0 +1,209 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from .models import AssociationRole, Membership, Office, User
+from .permissions import managed_office
+from .roster import RosterError, roster_parse
+from .selectors import supervisors_in_office
+
+
+def _helper(submit_label, *, form_tag=True) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = form_tag
+    helper.attrs = {"novalidate": "", "data-submit-once": ""}
+    if submit_label:
+        helper.add_input(Submit("submit", submit_label))
+    return helper
+
+
+class SupervisorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name} ({obj.email})"
+
+
+class InvitationForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.OFFICIAL
+    )
+    reports_to = SupervisorChoiceField(
+        label=_("Reports to"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+        help_text=_("A supervisor or manager of your office."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.office = managed_office(user)
+        self.fields["reports_to"].queryset = supervisors_in_office(self.office)
+        self.fields["full_name"].widget.attrs["autocomplete"] = "off"
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+        self.helper = _helper(_("Send invitation"))
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file (CSV)"),
+        help_text=_("Columns: name, email, role, reports_to_email. UTF-8, with a header line."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.office = managed_office(user)
+        self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
+        self.helper = _helper(_("Preview"))
+        self.parsed = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.ROSTER_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s KB. Split it into smaller files.")
+                % {"limit": limit // 1024}
+            )
+        data = upload.read(limit + 1)
+        try:
+            self.parsed = roster_parse(data)
+        except RosterError as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+
+class RosterConfirmForm(forms.Form):
+    """No fields: the rows are read from the stored upload, never from the browser."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.office = managed_office(user)
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    reports_to = SupervisorChoiceField(
+        label=_("Reports to"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+        help_text=_("A supervisor or manager of your office."),
+    )
+
+    def __init__(self, *args, user, membership, **kwargs):
+        kwargs.setdefault(
+            "initial", {"role": membership.role, "reports_to": membership.reports_to_id}
+        )
+        super().__init__(*args, **kwargs)
+        office = managed_office(user)
+        self.fields["reports_to"].queryset = supervisors_in_office(office).exclude(
+            pk=membership.user_id
+        )
+        self.helper = _helper(_("Save changes"))
+
+
+class ConfirmForm(forms.Form):
+    """A POST with nothing to fill in, for actions confirmed by a button."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+
+class InvitationAcceptForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters; not a common or all-number password."),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, invitation, user=None, **kwargs):
+        kwargs.setdefault("initial", {"full_name": invitation.full_name})
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+        self.fields["full_name"].widget.attrs["autocomplete"] = "name"
+        self.helper = _helper(_("Accept and sign in"))
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords are not the same."))
+        elif password1:
+            probe = User(email=self.invitation.email, full_name=cleaned.get("full_name", ""))
+            try:
+                validate_password(password1, user=probe)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class AssociationInvitationForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=AssociationRole.Role.choices,
+        initial=AssociationRole.Role.ANALYST,
+    )
+
+    def __init__(self, *args, user, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.association = association
+        self.helper = _helper(_("Send invitation"))
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class OfficeSearchForm(forms.Form):
+    q = forms.CharField(label=_("Office name"), max_length=100, required=False)
+
+    def __init__(self, *args, user, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Search"))
+        self.helper.form_method = "get"
+        self.helper.attrs = {"role": "search"}
+
+
+class OfficeAddForm(forms.Form):
+    office = forms.ModelChoiceField(label=_("Office"), queryset=Office.objects.none())
+
+    def __init__(self, *args, user, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = Office.objects.exclude(associations=association)
+
+
+class OfficeRemoveForm(forms.Form):
+    office = forms.ModelChoiceField(label=_("Office"), queryset=Office.objects.none())
+
+    def __init__(self, *args, user, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = association.offices.all()
+
+
+class OfficeCreateForm(forms.ModelForm):
+    class Meta:
+        model = Office
+        fields = ["name", "state", "kind"]
+
+    def __init__(self, *args, user, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        if association.state and not self.is_bound:
+            self.initial.setdefault("state", association.state)
+        self.helper = _helper(_("Create office"))

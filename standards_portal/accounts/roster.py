@@ -1,0 +1,97 @@
+"""Reading a roster CSV: the file checks that reject it whole, and one dict per row."""
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+COLUMNS = ("name", "email", "role", "reports_to_email")
+
+
+class RosterError(ValueError):
+    """The file as a whole cannot be used; the message is for the person who uploaded it."""
+
+
+@dataclass
+class ParsedRoster:
+    rows: list[dict]
+    sha256: str
+
+
+def roster_parse(data: bytes) -> ParsedRoster:
+    """Decode and split a roster file, or raise RosterError with a plain message."""
+    max_bytes = settings.ROSTER_MAX_BYTES
+    max_rows = settings.ROSTER_MAX_ROWS
+    if len(data) > max_bytes:
+        raise RosterError(
+            _("The file is larger than %(limit)s KB. Split it into smaller files.")
+            % {"limit": max_bytes // 1024}
+        )
+    if not data.strip():
+        raise RosterError(_("The file is empty."))
+    if b"\x00" in data:
+        raise RosterError(_("This is not a CSV text file. Save the roster as CSV (UTF-8)."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RosterError(
+            _("The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”.")
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise RosterError(_("The file is empty."))
+        columns = [cell.strip().lower() for cell in header]
+        if sorted(columns) != sorted(COLUMNS):
+            raise RosterError(
+                _("The first line must name the columns %(expected)s; this file has %(found)s.")
+                % {
+                    "expected": ", ".join(COLUMNS),
+                    "found": ", ".join(c for c in columns if c) or _("no column names"),
+                }
+            )
+        rows: list[dict] = []
+        seen: dict[str, int] = {}
+        for cells in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) >= max_rows:
+                raise RosterError(
+                    _("The file has more than %(limit)s people. Split it into smaller files.")
+                    % {"limit": max_rows}
+                )
+            if len(cells) != len(columns):
+                row = {"line": line, "name": "", "email": "", "role": "", "reports_to_email": ""}
+                row["problem"] = _("This line has %(found)s cells instead of %(expected)s.") % {
+                    "found": len(cells),
+                    "expected": len(columns),
+                }
+                rows.append(row)
+                continue
+            row = {"line": line, **{col: cells[i].strip() for i, col in enumerate(columns)}}
+            row["email"] = row["email"].lower()
+            row["reports_to_email"] = row["reports_to_email"].lower()
+            if row["email"]:
+                if row["email"] in seen:
+                    raise RosterError(
+                        _(
+                            "%(email)s appears on line %(first)s and again on line %(line)s. "
+                            "Each person may appear only once."
+                        )
+                        % {"email": row["email"], "first": seen[row["email"]], "line": line}
+                    )
+                seen[row["email"]] = line
+            rows.append(row)
+    except csv.Error as error:
+        raise RosterError(
+            _("The file could not be read as CSV near line %(line)s (%(error)s).")
+            % {"line": reader.line_num, "error": error}
+        ) from None
+    if not rows:
+        raise RosterError(_("The file has a header line but nobody in it."))
+    return ParsedRoster(rows=rows, sha256=hashlib.sha256(data).hexdigest())
