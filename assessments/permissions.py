@@ -1,0 +1,95 @@
+"""Who may see or act on an assessment. Deny by default.
+
+404 when the person may not know the assessment exists; 403 when they may see it but
+not do what they asked. Association roles never reach an individual's answers.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from standards_portal.accounts.models import Membership, User
+
+from .models import Assessment
+
+
+def _get(assessment_id) -> Assessment:
+    try:
+        return Assessment.objects.select_related(
+            "user", "cycle", "cycle__edition", "office", "reviewer"
+        ).get(pk=int(assessment_id))
+    except (Assessment.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(_("No such assessment.")) from None
+
+
+def relation(user: User, assessment: Assessment) -> str | None:
+    """How the user stands to the assessment: owner, reviewer, supervisor, manager or None."""
+    if not user.is_authenticated:
+        return None
+    if assessment.user_id == user.pk:
+        return "owner"
+    membership = user.active_membership
+    if membership is None or membership.office_id != assessment.office_id:
+        return None
+    if assessment.reviewer_id == user.pk:
+        return "reviewer"
+    official = assessment.user.active_membership
+    if (
+        official is not None
+        and official.office_id == membership.office_id
+        and official.reports_to_id == user.pk
+    ):
+        return "supervisor"
+    if membership.role == Membership.Role.MANAGER:
+        return "manager"
+    return None
+
+
+def assessment_for_viewer(user: User, assessment_id) -> Assessment:
+    """An assessment the user may read: their own, a direct report's, one they review, or
+    (for a manager) one in their office."""
+    assessment = _get(assessment_id)
+    if relation(user, assessment) is None:
+        raise Http404(_("No such assessment."))
+    return assessment
+
+
+def assessment_for_owner(user: User, assessment_id) -> Assessment:
+    """The user's own assessment; anyone else's is 404, or 403 for those who may read it."""
+    assessment = _get(assessment_id)
+    how = relation(user, assessment)
+    if how is None:
+        raise Http404(_("No such assessment."))
+    if how != "owner":
+        raise PermissionDenied(_("Only the person assessed can change these answers."))
+    return assessment
+
+
+def assessment_for_reviewer(user: User, assessment_id) -> Assessment:
+    """An assessment the user is assigned to review (never their own)."""
+    assessment = _get(assessment_id)
+    how = relation(user, assessment)
+    if how is None:
+        raise Http404(_("No such assessment."))
+    if how == "owner":
+        raise PermissionDenied(_("You cannot review your own assessment."))
+    if how != "reviewer":
+        raise PermissionDenied(_("Only the assigned reviewer can review this assessment."))
+    return assessment
+
+
+def assessment_for_manager(user: User, assessment_id) -> Assessment:
+    """An assessment in the office the user manages."""
+    assessment = _get(assessment_id)
+    how = relation(user, assessment)
+    if how is None:
+        raise Http404(_("No such assessment."))
+    membership = user.active_membership
+    if membership.role != Membership.Role.MANAGER or membership.office_id != assessment.office_id:
+        raise PermissionDenied(_("Only this office's manager can do this."))
+    return assessment
+
+
+def is_manager(user: User) -> bool:
+    membership = user.active_membership if user.is_authenticated else None
+    return membership is not None and membership.role == Membership.Role.MANAGER

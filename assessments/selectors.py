@@ -1,0 +1,264 @@
+"""Reads for assessments, already scoped and joined; a fixed number of queries each."""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from pledges.models import ApplicationItem, Cycle, RatingLevel, Standard
+from pledges.selectors import active_pledges_by_user, previous_cycle
+from standards_portal.accounts.models import Membership, Office, User
+from standards_portal.accounts.selectors import direct_reports
+
+from .models import Assessment, ItemResponse, Review, ReviewItem, StandardGoal, Transition
+
+GAP_THRESHOLD = 2
+
+
+def assessment_for_user(user: User, cycle: Cycle) -> Assessment | None:
+    return (
+        Assessment.objects.filter(user=user, cycle=cycle)
+        .select_related("cycle", "cycle__edition", "reviewer")
+        .first()
+    )
+
+
+def standards_with_items(edition_id: int) -> list[Standard]:
+    """The edition's standards, each with its items, in two queries."""
+    return list(
+        Standard.objects.filter(edition_id=edition_id)
+        .order_by("number")
+        .prefetch_related(Prefetch("items", queryset=ApplicationItem.objects.order_by("number")))
+    )
+
+
+def rating_scale(edition_id: int) -> list[RatingLevel]:
+    return list(RatingLevel.objects.filter(edition_id=edition_id).order_by("value"))
+
+
+def responses_by_item(assessment: Assessment) -> dict[int, ItemResponse]:
+    return {r.item_id: r for r in ItemResponse.objects.filter(assessment=assessment)}
+
+
+def goals_by_standard(assessment: Assessment) -> dict[int, StandardGoal]:
+    return {g.standard_id: g for g in StandardGoal.objects.filter(assessment=assessment)}
+
+
+def latest_review(assessment: Assessment) -> Review | None:
+    """The most recent review, with its items by item id in `item_map`."""
+    review = (
+        Review.objects.filter(assessment=assessment)
+        .select_related("reviewer")
+        .prefetch_related("items")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if review is not None:
+        review.item_map = {ri.item_id: ri for ri in review.items.all()}
+    return review
+
+
+def timeline(assessment: Assessment) -> list[Transition]:
+    return list(
+        Transition.objects.filter(assessment=assessment).select_related("by").order_by("at", "id")
+    )
+
+
+def previous_assessment(assessment: Assessment) -> Assessment | None:
+    earlier = previous_cycle(assessment.cycle)
+    if earlier is None:
+        return None
+    return Assessment.objects.filter(user_id=assessment.user_id, cycle=earlier).first()
+
+
+def assessments_visible_to(user: User) -> QuerySet[Assessment]:
+    """Every assessment this person may read: their own, their team's, their office's."""
+    if not user.is_authenticated:
+        return Assessment.objects.none()
+    membership = user.active_membership
+    own = Assessment.objects.filter(user=user)
+    if membership is None:
+        return own.select_related("user", "cycle", "office", "reviewer")
+    visible = own | Assessment.objects.filter(reviewer=user, office_id=membership.office_id)
+    report_ids = Membership.objects.filter(
+        reports_to=user, office_id=membership.office_id, ended_at__isnull=True
+    ).values("user_id")
+    visible = visible | Assessment.objects.filter(
+        user_id__in=report_ids, office_id=membership.office_id
+    )
+    if membership.role == Membership.Role.MANAGER:
+        visible = visible | Assessment.objects.filter(office_id=membership.office_id)
+    return visible.select_related("user", "cycle", "cycle__edition", "office", "reviewer")
+
+
+@dataclass
+class TeamRow:
+    membership: Membership
+    pledge: object
+    assessment: Assessment | None
+
+    @property
+    def needs_review(self) -> bool:
+        return self.assessment is not None and self.assessment.state == Assessment.State.SUBMITTED
+
+
+def team_status(user: User, cycle: Cycle | None) -> list[TeamRow]:
+    """The user's direct reports with their pledge and assessment for the cycle (3 queries)."""
+    memberships = list(direct_reports(user))
+    if cycle is None:
+        return [TeamRow(m, None, None) for m in memberships]
+    ids = [m.user_id for m in memberships]
+    pledges = active_pledges_by_user(ids, cycle) if ids else {}
+    assessments = (
+        {
+            a.user_id: a
+            for a in Assessment.objects.filter(user_id__in=ids, cycle=cycle).select_related(
+                "reviewer"
+            )
+        }
+        if ids
+        else {}
+    )
+    return [TeamRow(m, pledges.get(m.user_id), assessments.get(m.user_id)) for m in memberships]
+
+
+def office_assessments(office: Office, cycle: Cycle) -> list[TeamRow]:
+    """Every current member of the office with their pledge and assessment (3 queries)."""
+    memberships = list(
+        Membership.objects.filter(office=office, ended_at__isnull=True)
+        .select_related("user", "reports_to")
+        .order_by("user__full_name", "user__email")
+    )
+    ids = [m.user_id for m in memberships]
+    pledges = active_pledges_by_user(ids, cycle) if ids else {}
+    assessments = {
+        a.user_id: a
+        for a in Assessment.objects.filter(cycle=cycle, office=office).select_related("reviewer")
+    }
+    return [TeamRow(m, pledges.get(m.user_id), assessments.get(m.user_id)) for m in memberships]
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def _average(values: list[int]) -> Decimal | None:
+    if not values:
+        return None
+    return (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class ItemResult:
+    item: ApplicationItem
+    response: ItemResponse | None
+    previous: ItemResponse | None = None
+    supervisor: ReviewItem | None = None
+
+    @property
+    def rating(self):
+        return self.response.rating if self.response else None
+
+    @property
+    def supervisor_rating(self):
+        return self.supervisor.rating if self.supervisor else None
+
+    @property
+    def gap(self) -> int | None:
+        if self.rating is None or self.supervisor_rating is None:
+            return None
+        return self.supervisor_rating - self.rating
+
+    @property
+    def big_gap(self) -> bool:
+        return self.gap is not None and abs(self.gap) >= GAP_THRESHOLD
+
+
+@dataclass
+class StandardResult:
+    standard: Standard
+    items: list[ItemResult]
+    average: Decimal | None = None
+    previous_average: Decimal | None = None
+    supervisor_average: Decimal | None = None
+    goal: StandardGoal | None = None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.average is None or self.previous_average is None:
+            return None
+        return self.average - self.previous_average
+
+
+@dataclass
+class Results:
+    assessment: Assessment
+    scale: list[RatingLevel]
+    standards: list[StandardResult]
+    lowest: list[ItemResult] = field(default_factory=list)
+    previous: Assessment | None = None
+    review: Review | None = None
+    overall: Decimal | None = None
+    previous_overall: Decimal | None = None
+
+    @property
+    def max_rating(self) -> int:
+        return self.scale[-1].value if self.scale else 4
+
+
+def results(assessment: Assessment) -> Results:
+    """Averages per standard, lowest items and comparisons, in a fixed number of queries."""
+    standards = standards_with_items(assessment.cycle.edition_id)
+    scale = rating_scale(assessment.cycle.edition_id)
+    responses = responses_by_item(assessment)
+    goals = goals_by_standard(assessment)
+    previous = previous_assessment(assessment)
+    previous_by_code = {}
+    if previous is not None:
+        for r in ItemResponse.objects.filter(assessment=previous).select_related("item__standard"):
+            previous_by_code[(r.item.standard.number, r.item.number)] = r
+    review = latest_review(assessment)
+    review_items = review.item_map if review else {}
+    standard_results = []
+    all_items = []
+    for standard in standards:
+        rows = [
+            ItemResult(
+                item=item,
+                response=responses.get(item.pk),
+                previous=previous_by_code.get((standard.number, item.number)),
+                supervisor=review_items.get(item.pk),
+            )
+            for item in standard.items.all()
+        ]
+        all_items.extend(rows)
+        standard_results.append(
+            StandardResult(
+                standard=standard,
+                items=rows,
+                average=_average([r.rating for r in rows if r.rating is not None]),
+                previous_average=_average(
+                    [r.previous.rating for r in rows if r.previous and r.previous.rating]
+                ),
+                supervisor_average=_average(
+                    [r.supervisor_rating for r in rows if r.supervisor_rating is not None]
+                ),
+                goal=goals.get(standard.pk),
+            )
+        )
+    rated = [r for r in all_items if r.rating is not None]
+    rated.sort(key=lambda r: (r.rating, r.item.standard_id, r.item.number))
+    lowest_value = rated[0].rating if rated else None
+    # The lowest-rated items: every item at the lowest rating, and at least five.
+    lowest = [r for r in rated if r.rating == lowest_value] if rated else []
+    if len(lowest) < 5:
+        lowest = rated[:5]
+    return Results(
+        assessment=assessment,
+        scale=scale,
+        standards=standard_results,
+        lowest=lowest,
+        previous=previous,
+        review=review,
+        overall=_average([r.rating for r in rated]),
+        previous_overall=_average([r.rating for r in previous_by_code.values() if r.rating]),
+    )
