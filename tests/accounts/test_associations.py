@@ -37,7 +37,10 @@ def test_only_administrators_manage_the_association(client, world, snapshot, who
         (url("association-office-add", world), {"office": spare.pk}),
         (url("association-office-create", world), {"name": "N", "state": "CO", "kind": "city"}),
         (url("association-office-remove", world), {"office": world.office.pk}),
-        (url("association-invitation-create", world), {"full_name": "A", "email": "a@example.org", "role": "analyst"}),
+        (
+            url("association-invitation-create", world),
+            {"full_name": "A", "email": "a@example.org", "role": "analyst"},
+        ),
     ]  # fmt: skip
     assert client.get(url("association-detail", world)).status_code == status
     for target, data in posts:
