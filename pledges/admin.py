@@ -1,6 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import ApplicationItem, Cycle, Edition, RatingLevel, Standard
+from .models import (
+    ApplicationItem,
+    ChainHead,
+    Cycle,
+    Edition,
+    Pledge,
+    PledgeReminder,
+    PledgeWithdrawal,
+    RatingLevel,
+    Standard,
+)
+from .services import cycle_close
 
 
 class ReadOnlyWhenPublishedMixin:
@@ -67,5 +80,76 @@ class RatingLevelAdmin(ReadOnlyWhenPublishedMixin, admin.ModelAdmin):
 
 @admin.register(Cycle)
 class CycleAdmin(admin.ModelAdmin):
-    list_display = ["name", "edition", "opens_on", "closes_on", "closed_early_at"]
+    list_display = ["name", "edition", "opens_on", "closes_on", "closed_early_at", "open_today"]
     list_select_related = ["edition"]
+    readonly_fields = ["closed_early_at"]
+    actions = ["close_now"]
+
+    @admin.display(boolean=True, description=_("open today"))
+    def open_today(self, obj):
+        return obj.is_open()
+
+    def get_readonly_fields(self, request, obj=None):
+        # Pledges name their edition; the cycle's edition cannot move under them.
+        if obj is not None and obj.pledges.exists():
+            return [*self.readonly_fields, "edition"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.pledges.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(description=_("Close the selected cycles now"), permissions=["change"])
+    def close_now(self, request, queryset):
+        closed = 0
+        for cycle in queryset.filter(closed_early_at__isnull=True):
+            cycle_close(cycle=cycle, by=request.user)
+            closed += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d cycle closed.", "%(count)d cycles closed.", closed)
+            % {"count": closed},
+            messages.SUCCESS,
+        )
+
+
+class AppendOnlyAdmin(admin.ModelAdmin):
+    """Signed records can be read, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Pledge)
+class PledgeAdmin(AppendOnlyAdmin):
+    list_display = ["typed_name", "office", "cycle", "signed_at", "auth_method", "withdrawn_at"]
+    list_filter = ["cycle", "auth_method"]
+    list_select_related = ["office", "cycle"]
+    search_fields = ["typed_name", "verification_code", "user__email"]
+    date_hierarchy = "signed_at"
+    show_full_result_count = False
+
+
+@admin.register(PledgeWithdrawal)
+class PledgeWithdrawalAdmin(AppendOnlyAdmin):
+    list_display = ["pledge", "withdrawn_at", "sequence"]
+    list_select_related = ["pledge__cycle"]
+
+
+@admin.register(PledgeReminder)
+class PledgeReminderAdmin(AppendOnlyAdmin):
+    list_display = ["user", "cycle", "office", "key", "sent_at"]
+    list_filter = ["cycle"]
+    list_select_related = ["user", "cycle", "office"]
+
+
+@admin.register(ChainHead)
+class ChainHeadAdmin(AppendOnlyAdmin):
+    list_display = ["sequence", "record_hash"]

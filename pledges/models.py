@@ -165,6 +165,11 @@ class Pledge(models.Model):
     previous_hash = models.CharField(_("hash of the previous record"), max_length=64)
     record_hash = models.CharField(_("hash of this record"), max_length=64, unique=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    listed_publicly = models.BooleanField(
+        _("named on the public registry"),
+        default=False,
+        help_text=_("The person chose to be named if their office publishes its registry."),
+    )
 
     class Meta:
         verbose_name = _("pledge")
@@ -185,3 +190,84 @@ class Pledge(models.Model):
     @property
     def is_active(self):
         return self.withdrawn_at is None
+
+
+class PledgeWithdrawal(models.Model):
+    """The withdrawal of a pledge: a record of its own, chained like the pledges."""
+
+    pledge = models.OneToOneField(
+        Pledge, on_delete=models.PROTECT, related_name="withdrawal", verbose_name=_("pledge")
+    )
+    reason = models.TextField(_("reason"), max_length=1000)
+    withdrawn_at = models.DateTimeField(_("withdrawn at (UTC)"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    auth_method = models.CharField(
+        _("authentication"), max_length=16, choices=Pledge.AuthMethod.choices
+    )
+    sequence = models.PositiveBigIntegerField(_("position in the chain"), unique=True)
+    previous_hash = models.CharField(_("hash of the previous record"), max_length=64)
+    record_hash = models.CharField(_("hash of this record"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("pledge withdrawal")
+        verbose_name_plural = _("pledge withdrawals")
+        ordering = ["-withdrawn_at"]
+
+    def __str__(self):
+        return f"{self.pledge} — {_('withdrawn')}"
+
+
+class ChainHead(models.Model):
+    """The last record of the pledge hash chain; locking this row serializes appends."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.PositiveBigIntegerField(_("last position"), default=0)
+    record_hash = models.CharField(_("last hash"), max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("pledge chain head")
+        verbose_name_plural = _("pledge chain head")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="pledge_chain_head_singleton"),
+        ]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.record_hash[:12]}"
+
+
+class PledgeReminder(models.Model):
+    """A reminder to sign, sent once per person, cycle and occasion (`key`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pledge_reminders"
+    )
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="pledge_reminders")
+    office = models.ForeignKey(
+        "accounts.Office", on_delete=models.PROTECT, related_name="pledge_reminders"
+    )
+    key = models.CharField(_("occasion"), max_length=32)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    batch = models.UUIDField(_("batch"), db_index=True)
+
+    class Meta:
+        verbose_name = _("pledge reminder")
+        verbose_name_plural = _("pledge reminders")
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["cycle", "office"], name="pledge_reminder_office_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "cycle", "key"], name="pledge_reminder_once_per_occasion"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.cycle} ({self.key})"

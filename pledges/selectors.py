@@ -1,7 +1,25 @@
-from django.db.models import Prefetch
-from django.utils import timezone
+import datetime
+import heapq
+from dataclasses import dataclass
 
-from .models import ApplicationItem, Cycle, Edition, Pledge, Standard
+from django.core.cache import cache
+from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from standards_portal.accounts.models import Membership, Office
+from standards_portal.accounts.selectors import active_memberships
+
+from .models import (
+    ApplicationItem,
+    ChainHead,
+    Cycle,
+    Edition,
+    Pledge,
+    PledgeReminder,
+    PledgeWithdrawal,
+    Standard,
+)
 
 
 def current_cycle(day=None) -> Cycle | None:
@@ -47,3 +65,218 @@ def active_pledges_by_user(user_ids, cycle: Cycle) -> dict[int, Pledge]:
         user_id__in=list(user_ids), cycle=cycle, withdrawn_at__isnull=True
     )
     return {p.user_id: p for p in pledges}
+
+
+def pledge_history(user) -> QuerySet[Pledge]:
+    """The person's pledges in every cycle, newest first, with their withdrawals."""
+    return (
+        Pledge.objects.filter(user=user)
+        .select_related("cycle", "office", "edition", "withdrawal")
+        .order_by("-cycle__opens_on", "-signed_at")
+    )
+
+
+def active_pledge(user, cycle: Cycle | None) -> Pledge | None:
+    if cycle is None or not user.is_authenticated:
+        return None
+    return (
+        Pledge.objects.filter(user=user, cycle=cycle, withdrawn_at__isnull=True)
+        .select_related("cycle", "office")
+        .first()
+    )
+
+
+def signable_cycle(day=None) -> Cycle | None:
+    """The cycle open for signing today, if any."""
+    day = day or timezone.localdate()
+    return Cycle.objects.select_related("edition").open_on(day).order_by("-opens_on").first()
+
+
+def unsigned_members(*, cycle: Cycle, office=None) -> QuerySet[Membership]:
+    """Current memberships (in one office, or all) of people without an active pledge."""
+    signed = Pledge.objects.filter(user=OuterRef("user"), cycle=cycle, withdrawn_at__isnull=True)
+    memberships = Membership.objects.filter(ended_at__isnull=True, user__is_active=True)
+    if office is not None:
+        memberships = memberships.filter(office=office)
+    return (
+        memberships.filter(~Exists(signed))
+        .select_related("user", "office")
+        .order_by("office_id", "user__full_name", "user__email")
+    )
+
+
+@dataclass
+class OfficePledgeRow:
+    membership: Membership
+    pledge: Pledge | None
+    last_reminder: datetime.datetime | None
+
+
+def office_pledge_rows(office, cycle: Cycle) -> list[OfficePledgeRow]:
+    """Everyone in the office with their active pledge and last reminder: three queries."""
+    memberships = list(active_memberships(office))
+    user_ids = [m.user_id for m in memberships]
+    pledges = active_pledges_by_user(user_ids, cycle)
+    reminders = dict(
+        PledgeReminder.objects.filter(cycle=cycle, user_id__in=user_ids)
+        .values("user_id")
+        .annotate(last=Max("sent_at"))
+        .values_list("user_id", "last")
+    )
+    return [
+        OfficePledgeRow(m, pledges.get(m.user_id), reminders.get(m.user_id)) for m in memberships
+    ]
+
+
+def pledge_by_code(code: str) -> Pledge | None:
+    return (
+        Pledge.objects.filter(verification_code=code)
+        .select_related("cycle", "office", "edition")
+        .first()
+    )
+
+
+@dataclass
+class RegistrySummary:
+    office: object
+    cycle: Cycle | None
+    staff: int
+    pledged: int
+    names: list[str]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.pledged / self.staff) if self.staff else 0
+
+
+def registry_summary(office, cycle: Cycle | None) -> RegistrySummary:
+    """Count and share of current staff with an active pledge; names of those who opted in."""
+    staff = Membership.objects.filter(office=office, ended_at__isnull=True, user__is_active=True)
+    if cycle is None:
+        return RegistrySummary(office, None, staff.count(), 0, [])
+    pledges = Pledge.objects.filter(
+        cycle=cycle,
+        withdrawn_at__isnull=True,
+        office=office,
+        user__in=staff.values("user_id"),
+    )
+    names = list(
+        pledges.filter(listed_publicly=True)
+        .order_by("typed_name")
+        .values_list("typed_name", flat=True)
+    )
+    return RegistrySummary(office, cycle, staff.count(), pledges.count(), names)
+
+
+def publishing_offices():
+    return Office.objects.filter(publishes_registry=True).order_by("state", "name")
+
+
+# --- the hash chain -------------------------------------------------------------------
+
+
+@dataclass
+class ChainReport:
+    intact: bool
+    checked: int
+    problem: str = ""
+    sequence: int | None = None
+
+
+_PLEDGE_FIELDS = [
+    "id", "sequence", "previous_hash", "record_hash", "user_id", "office_id", "cycle_id",
+    "edition_id", "typed_name", "consent_text", "signed_at", "ip_address", "user_agent",
+    "auth_method", "text_sha256", "verification_code", "listed_publicly", "withdrawn_at",
+]  # fmt: skip
+
+
+def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
+    """Walk every chained record in order; report the first whose content or link is wrong."""
+    from .chain import GENESIS_HASH, record_hash
+
+    pledges = Pledge.objects.only(*_PLEDGE_FIELDS).order_by("sequence").iterator(chunk_size)
+    withdrawals = (
+        PledgeWithdrawal.objects.select_related("pledge")
+        .only("pledge__withdrawn_at", *[f.attname for f in PledgeWithdrawal._meta.concrete_fields])
+        .order_by("sequence")
+        .iterator(chunk_size)
+    )
+    previous = GENESIS_HASH
+    expected = 1
+    checked = 0
+    withdrawn_pledges = 0
+    records = heapq.merge(pledges, withdrawals, key=lambda r: r.sequence)
+    for record in records:
+        label = (
+            _("withdrawal of pledge %(id)s") % {"id": record.pledge_id}
+            if isinstance(record, PledgeWithdrawal)
+            else _("pledge %(id)s") % {"id": record.pk}
+        )
+        if record.sequence != expected:
+            return ChainReport(
+                False,
+                checked,
+                _("Record #%(n)s is missing (the next record found is #%(found)s, %(label)s).")
+                % {"n": expected, "found": record.sequence, "label": label},
+                expected,
+            )
+        if record.previous_hash != previous:
+            return ChainReport(
+                False,
+                checked,
+                _("Record #%(n)s (%(label)s) does not link to the record before it.")
+                % {"n": record.sequence, "label": label},
+                record.sequence,
+            )
+        if record_hash(record, previous) != record.record_hash:
+            return ChainReport(
+                False,
+                checked,
+                _("Record #%(n)s (%(label)s) was changed after it was recorded.")
+                % {"n": record.sequence, "label": label},
+                record.sequence,
+            )
+        if isinstance(record, PledgeWithdrawal):
+            if record.pledge.withdrawn_at != record.withdrawn_at:
+                return ChainReport(
+                    False,
+                    checked,
+                    _("Record #%(n)s (%(label)s) does not match the pledge it withdraws.")
+                    % {"n": record.sequence, "label": label},
+                    record.sequence,
+                )
+        elif record.withdrawn_at is not None:
+            withdrawn_pledges += 1
+        previous = record.record_hash
+        expected += 1
+        checked += 1
+
+    head = ChainHead.objects.filter(id=1).first()
+    if head is not None and (head.sequence, head.record_hash) != (expected - 1, previous):
+        return ChainReport(
+            False,
+            checked,
+            _("The chain ends at #%(n)s but its last record was #%(head)s: records are missing.")
+            % {"n": expected - 1, "head": head.sequence},
+            expected,
+        )
+    withdrawals_count = PledgeWithdrawal.objects.count()
+    if withdrawn_pledges != withdrawals_count:
+        return ChainReport(
+            False,
+            checked,
+            _("A pledge is marked withdrawn without a withdrawal record."),
+            None,
+        )
+    return ChainReport(True, checked)
+
+
+def chain_status() -> ChainReport:
+    """verify_chain(), remembered until the chain grows (the walk reads every record)."""
+    head = ChainHead.objects.filter(id=1).values_list("sequence", "record_hash").first()
+    key = f"pledges:chain:{head[0]}:{head[1]}" if head else "pledges:chain:empty"
+    report = cache.get(key)
+    if report is None:
+        report = verify_chain()
+        cache.set(key, report, 10 * 60)
+    return report

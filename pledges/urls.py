@@ -1,3 +1,19 @@
+from django.urls import path
+
+from . import views
+
 app_name = "pledges"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.pledge_list, name="pledge-list"),
+    path("sign/", views.pledge_sign_view, name="pledge-sign"),
+    path("<int:pk>/", views.pledge_detail, name="pledge-detail"),
+    path("<int:pk>/withdraw/", views.pledge_withdraw_view, name="pledge-withdraw"),
+    path("<int:pk>/certificate.pdf", views.pledge_certificate, name="pledge-certificate"),
+    path("office/", views.pledge_office, name="pledge-office"),
+    path("office/remind/", views.pledge_remind, name="pledge-remind"),
+    path("office/registry/", views.pledge_registry, name="pledge-registry-settings"),
+    path("verify/", views.pledge_verify, name="pledge-verify"),
+    path("registry/", views.registry_list, name="registry-list"),
+    path("registry/<int:office_id>/", views.registry_detail, name="registry-detail"),
+]

@@ -1,1 +1,388 @@
-"""Views are added by the capability that needs them."""
+import time
+
+from allauth.account.authentication import get_authentication_records
+from allauth.account.decorators import reauthentication_required
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from standards_portal.accounts.audit import audit_record, client_ip
+from standards_portal.mail import render_email
+
+from . import selectors
+from .chain import CONSENT_TEXT
+from .exports import pledge_certificate_pdf
+from .forms import (
+    PledgeSignForm,
+    PledgeWithdrawForm,
+    RegistryForm,
+    ReminderSendForm,
+    VerifyForm,
+    normalize_code,
+)
+from .models import Pledge
+from .permissions import (
+    office_for_pledge_management,
+    pledge_for_certificate,
+    pledge_for_viewer,
+    pledge_for_withdrawal,
+)
+from .services import (
+    RequestMeta,
+    SigningClosed,
+    pledge_sign,
+    pledge_text,
+    pledge_withdraw,
+    registry_set,
+    reminder_context,
+    reminders_send,
+)
+from .throttle import verification_allowed
+
+
+def auth_method(request) -> str:
+    """How this session's person proved who they are, from allauth's records."""
+    records = get_authentication_records(request, request.user)
+    if any(r.get("method") == "mfa" and r.get("passwordless") for r in records):
+        return Pledge.AuthMethod.PASSKEY
+    if any(r.get("method") == "mfa" for r in records):
+        return Pledge.AuthMethod.MFA
+    return Pledge.AuthMethod.PASSWORD
+
+
+def request_meta(request) -> RequestMeta:
+    return RequestMeta(
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        auth_method=auth_method(request),
+    )
+
+
+def sign_in_is_stale(request) -> bool:
+    """True when the person last proved who they are more than a few minutes ago."""
+    records = get_authentication_records(request, request.user)
+    if not records:
+        return True
+    last = max(r.get("at", 0) for r in records)
+    return time.time() - last > settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+
+
+@require_GET
+def pledge_list(request):
+    """The person's pledge in the current cycle and their history across cycles."""
+    cycle = selectors.current_cycle()
+    return render(
+        request,
+        "pledges/pledge_list.html",
+        {
+            "cycle": cycle,
+            "cycle_is_open": bool(cycle and cycle.is_open()),
+            "next_cycle": selectors.next_cycle(),
+            "active": selectors.active_pledge(request.user, cycle),
+            "history": selectors.pledge_history(request.user),
+            "membership": request.user.active_membership,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@reauthentication_required(enabled=sign_in_is_stale)
+def pledge_sign_view(request):
+    membership = request.user.active_membership
+    cycle = selectors.signable_cycle()
+    if membership is None or cycle is None:
+        status = 403 if membership is None else 409
+        return render(
+            request,
+            "pledges/pledge_closed.html",
+            {
+                "membership": membership,
+                "cycle": selectors.current_cycle(),
+                "next_cycle": selectors.next_cycle(),
+            },
+            status=status if request.method == "POST" else 200,
+        )
+    existing = selectors.active_pledge(request.user, cycle)
+    if existing is not None:
+        messages.info(
+            request, _("You have already signed the %(cycle)s pledge.") % {"cycle": cycle}
+        )
+        return redirect("pledges:pledge-detail", pk=existing.pk)
+
+    _text, digest = pledge_text(cycle)
+    form = PledgeSignForm(request.POST or None, user=request.user, text_sha256=digest)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                pledge, created = pledge_sign(
+                    user=request.user,
+                    cycle=cycle,
+                    typed_name=form.cleaned_data["typed_name"],
+                    consent=form.cleaned_data["consent"],
+                    list_publicly=form.cleaned_data["list_publicly"],
+                    request_meta=request_meta(request),
+                    seen_text_sha256=form.cleaned_data["text_sha256"],
+                )
+            except SigningClosed as error:
+                messages.error(request, error.messages[0])
+                return redirect("pledges:pledge-list")
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if created:
+                    messages.success(
+                        request,
+                        _("Thank you. Your pledge is signed; your verification code is %(code)s.")
+                        % {"code": pledge.verification_code},
+                    )
+                else:
+                    messages.info(
+                        request,
+                        _("You have already signed the %(cycle)s pledge.") % {"cycle": cycle},
+                    )
+                return redirect("pledges:pledge-detail", pk=pledge.pk)
+        status = 400
+    return render(
+        request,
+        "pledges/pledge_sign.html",
+        {
+            "form": form,
+            "cycle": cycle,
+            "edition": cycle.edition,
+            "standards": selectors.edition_standards(cycle.edition),
+            "membership": membership,
+            "consent_text": CONSENT_TEXT,
+            "text_sha256": digest,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def pledge_detail(request, pk):
+    pledge = pledge_for_viewer(request.user, pk)
+    return render(
+        request,
+        "pledges/pledge_detail.html",
+        {
+            "pledge": pledge,
+            "is_owner": pledge.user_id == request.user.pk,
+            "verify_url": settings.SITE_URL + pledge_verify_path(pledge.verification_code),
+            "withdrawal": getattr(pledge, "withdrawal", None) if not pledge.is_active else None,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def pledge_withdraw_view(request, pk):
+    pledge = pledge_for_withdrawal(request.user, pk)
+    if not pledge.is_active:
+        messages.info(request, _("This pledge has already been withdrawn."))
+        return redirect("pledges:pledge-detail", pk=pledge.pk)
+    form = PledgeWithdrawForm(request.POST or None, user=request.user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                pledge_withdraw(
+                    pledge=pledge,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    request_meta=request_meta(request),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Your pledge has been withdrawn."))
+                return redirect("pledges:pledge-detail", pk=pledge.pk)
+        status = 400
+    return render(
+        request, "pledges/pledge_withdraw.html", {"pledge": pledge, "form": form}, status=status
+    )
+
+
+@require_GET
+def pledge_certificate(request, pk):
+    pledge = pledge_for_certificate(request.user, pk)
+    filename, content_type, data = pledge_certificate_pdf(pledge)
+    audit_record(
+        action="pledge.certificate_downloaded",
+        actor=request.user,
+        obj=pledge,
+        office=pledge.office,
+        request=request,
+    )
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def pledge_office(request):
+    """The manager's page: who has and has not signed, the registry, the chain."""
+    office = office_for_pledge_management(request.user)
+    cycle = selectors.current_cycle()
+    rows = selectors.office_pledge_rows(office, cycle) if cycle else []
+    signed = sum(1 for row in rows if row.pledge)
+    return render(
+        request,
+        "pledges/pledge_office.html",
+        {
+            "office": office,
+            "cycle": cycle,
+            "cycle_is_open": bool(cycle and cycle.is_open()),
+            "next_cycle": selectors.next_cycle(),
+            "rows": rows,
+            "signed": signed,
+            "unsigned": len(rows) - signed,
+            "chain": selectors.chain_status(),
+            "registry_form": RegistryForm(
+                user=request.user, initial={"publishes_registry": office.publishes_registry}
+            ),
+        },
+    )
+
+
+@require_POST
+def pledge_registry(request):
+    office = office_for_pledge_management(request.user)
+    form = RegistryForm(request.POST, user=request.user)
+    if form.is_valid():
+        registry_set(
+            office=office, publishes=form.cleaned_data["publishes_registry"], by=request.user
+        )
+        if office.publishes_registry:
+            messages.success(request, _("Your office's pledge registry is now public."))
+        else:
+            messages.success(request, _("Your office's pledge registry is no longer public."))
+    return redirect("pledges:pledge-office")
+
+
+@require_http_methods(["GET", "POST"])
+def pledge_remind(request):
+    """Preview the reminder (GET); send it to everyone who has not signed (POST)."""
+    office = office_for_pledge_management(request.user)
+    cycle = selectors.signable_cycle()
+    if cycle is None:
+        messages.error(request, _("No cycle is open, so there is nothing to sign yet."))
+        return redirect("pledges:pledge-office")
+    form = ReminderSendForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        key = f"manual-{cycle.pk}-{request.user.pk}-{time.strftime('%Y%m%d')}"
+        count = reminders_send(cycle=cycle, office=office, key=key, sent_by=request.user)
+        if count:
+            messages.success(
+                request,
+                _("Reminder sent to %(count)s people.") % {"count": count}
+                if count != 1
+                else _("Reminder sent to 1 person."),
+            )
+        else:
+            messages.info(
+                request,
+                _("Nobody needed a reminder: everyone has signed or was already reminded today."),
+            )
+        return redirect("pledges:pledge-office")
+    unsigned = list(selectors.unsigned_members(cycle=cycle, office=office))
+    sample = unsigned[0].user if unsigned else request.user
+    subject, body = render_email(
+        template="pledges/email/pledge_reminder",
+        context=reminder_context(person=sample, office=office, cycle=cycle),
+        language=request.LANGUAGE_CODE,
+    )
+    return render(
+        request,
+        "pledges/pledge_remind.html",
+        {
+            "office": office,
+            "cycle": cycle,
+            "unsigned": unsigned,
+            "subject": subject,
+            "body": body,
+            "form": form,
+        },
+    )
+
+
+def pledge_verify_path(code: str) -> str:
+    return reverse("pledge-verify-code", args=[code])
+
+
+def _too_many(request):
+    return render(request, "pledges/pledge_verify_limited.html", status=429)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def pledge_verify(request):
+    """The public form: type a code, see the pledge's public facts."""
+    if "code" not in request.GET:
+        return render(request, "pledges/pledge_verify.html", {"form": VerifyForm()})
+    if not verification_allowed(request):
+        return _too_many(request)
+    form = VerifyForm(request.GET)
+    if not form.is_valid():
+        return render(request, "pledges/pledge_verify.html", {"form": form}, status=400)
+    return _verification_result(request, form.cleaned_data["code"], form)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def pledge_verify_code(request, code):
+    """The short link printed on certificates: /v/<code>."""
+    if not verification_allowed(request):
+        return _too_many(request)
+    normalized = normalize_code(code)
+    if normalized is None:
+        form = VerifyForm({"code": code[:64]})
+        form.is_valid()
+        return render(request, "pledges/pledge_verify.html", {"form": form}, status=400)
+    return _verification_result(request, normalized, VerifyForm(initial={"code": normalized}))
+
+
+def _verification_result(request, code, form):
+    pledge = selectors.pledge_by_code(code)
+    if pledge is None:
+        return render(
+            request,
+            "pledges/pledge_verify.html",
+            {"form": form, "not_found": True, "code": code},
+            status=404,
+        )
+    return render(
+        request, "pledges/pledge_verify.html", {"form": form, "pledge": pledge, "code": code}
+    )
+
+
+@login_not_required
+@require_GET
+def registry_list(request):
+    """Offices that publish their pledge registry."""
+    return render(
+        request, "pledges/registry_list.html", {"offices": selectors.publishing_offices()}
+    )
+
+
+@login_not_required
+@require_GET
+def registry_detail(request, office_id):
+    office = selectors.publishing_offices().filter(pk=office_id).first()
+    if office is None:
+        raise Http404(_("This office does not publish a pledge registry."))
+    cycle = selectors.current_cycle()
+    return render(
+        request,
+        "pledges/registry_detail.html",
+        {"summary": selectors.registry_summary(office, cycle)},
+    )

@@ -332,3 +332,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Pledges: public verification lookups allowed per client address per window (seconds),
+# and how many days before a cycle closes `send_pledge_reminders` reminds the unsigned.
+PLEDGE_VERIFY_RATE_LIMIT = env_int("PLEDGE_VERIFY_RATE_LIMIT", 30, minimum=1)
+PLEDGE_VERIFY_RATE_WINDOW = env_int("PLEDGE_VERIFY_RATE_WINDOW", 600, minimum=1)
+PLEDGE_REMINDER_DAYS_BEFORE_CLOSE = env_int("PLEDGE_REMINDER_DAYS_BEFORE_CLOSE", 14, minimum=0)

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pledges import views as pledge_views
+
 from . import views
 
 urlpatterns = [
@@ -10,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("people/", include("standards_portal.accounts.urls")),
     path("pledges/", include("pledges.urls")),
+    path("v/<str:code>", pledge_views.pledge_verify_code, name="pledge-verify-code"),
     path("assessments/", include("assessments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,55 @@
+"""Who may see and act on which pledge. Deny by default; 404 for what one may not know of."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from standards_portal.accounts.models import Office, User
+from standards_portal.accounts.permissions import is_manager_of, managed_office
+
+from .models import Pledge
+
+
+def can_view_pledge(user: User, pledge: Pledge) -> bool:
+    """The signer, and whoever manages the office the pledge was signed in."""
+    if not user.is_authenticated:
+        return False
+    return pledge.user_id == user.pk or is_manager_of(user, pledge.office)
+
+
+def _get(pk) -> Pledge:
+    try:
+        return Pledge.objects.select_related(
+            "user", "office", "cycle", "edition", "withdrawal"
+        ).get(pk=pk)
+    except (Pledge.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("No such pledge.")) from None
+
+
+def pledge_for_viewer(user: User, pk) -> Pledge:
+    """A pledge the user signed or whose office they manage; 404 otherwise."""
+    pledge = _get(pk)
+    if not can_view_pledge(user, pledge):
+        raise Http404(_("No such pledge."))
+    return pledge
+
+
+def pledge_for_certificate(user: User, pk) -> Pledge:
+    """An active pledge the user may download; a withdrawn one has no certificate (404)."""
+    pledge = pledge_for_viewer(user, pk)
+    if not pledge.is_active:
+        raise Http404(_("This pledge was withdrawn; it has no certificate."))
+    return pledge
+
+
+def pledge_for_withdrawal(user: User, pk) -> Pledge:
+    """Only the signer may withdraw: 404 for those who cannot see it, 403 for the manager."""
+    pledge = pledge_for_viewer(user, pk)
+    if pledge.user_id != user.pk:
+        raise PermissionDenied(_("Only the person who signed a pledge can withdraw it."))
+    return pledge
+
+
+def office_for_pledge_management(user: User) -> Office:
+    """The office whose pledges the user manages; 403 for anyone who is not a manager."""
+    return managed_office(user)

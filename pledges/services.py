@@ -1,0 +1,307 @@
+"""Every write to pledges, withdrawals, reminders, cycles and the registry setting."""
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from standards_portal.accounts.audit import audit_record
+from standards_portal.accounts.models import Office, User
+from standards_portal.mail import send_templated_email
+
+from .chain import CONSENT_TEXT, canonical_pledge_text, record_hash, sha256_text
+from .models import ChainHead, Cycle, Pledge, PledgeReminder, PledgeWithdrawal
+from .selectors import edition_standards, unsigned_members
+
+MAX_USER_AGENT = 500
+
+
+@dataclass(frozen=True)
+class RequestMeta:
+    """Where a signature came from: the request's address, browser and sign-in method."""
+
+    ip_address: str | None = None
+    user_agent: str = ""
+    auth_method: str = Pledge.AuthMethod.PASSWORD
+
+
+class SigningClosed(ValidationError):
+    """The cycle is not open for signing today."""
+
+
+def pledge_text(cycle: Cycle) -> tuple[str, str]:
+    """The canonical text of the cycle's edition and its SHA-256."""
+    text = canonical_pledge_text(cycle.edition, edition_standards(cycle.edition))
+    return text, sha256_text(text)
+
+
+def _lock_chain_head() -> ChainHead:
+    # Every append locks this one row, so the chain grows one record at a time even
+    # across server processes (SQLite's IMMEDIATE transactions already serialize writers).
+    head, _created = ChainHead.objects.select_for_update().get_or_create(id=1)
+    return head
+
+
+_RELATIONS = ["user", "office", "cycle", "edition", "pledge"]
+
+
+def _chain(
+    records: Iterable[Pledge | PledgeWithdrawal], head: ChainHead, *, check_relations=True
+) -> None:
+    """Give each unsaved record its place and hashes; move the (locked) head past them."""
+    exclude = ["record_hash"] if check_relations else ["record_hash", *_RELATIONS]
+    for record in records:
+        record.sequence = head.sequence + 1
+        record.previous_hash = head.record_hash
+        # Cleaning first matters: it normalizes values (an IPv6 address) that the hash covers.
+        record.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        record.record_hash = record_hash(record, record.previous_hash)
+        head.sequence = record.sequence
+        head.record_hash = record.record_hash
+
+
+def _existing_active(user: User, cycle: Cycle) -> Pledge | None:
+    return Pledge.objects.filter(user=user, cycle=cycle, withdrawn_at__isnull=True).first()
+
+
+def clean_typed_name(value: str) -> str:
+    """The typed signature, whitespace-normalized; ValidationError when unusable."""
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
+        raise ValidationError(_("Your name cannot contain control characters."), code="control")
+    name = " ".join(value.split())
+    if not name:
+        raise ValidationError(_("Type your full name to sign."), code="required")
+    if len(name) > Pledge._meta.get_field("typed_name").max_length:
+        raise ValidationError(
+            _("That name is too long: use at most 150 characters."), code="max_length"
+        )
+    return name
+
+
+@transaction.atomic
+def pledge_sign(
+    *,
+    user: User,
+    cycle: Cycle,
+    typed_name: str,
+    consent: bool,
+    list_publicly: bool = False,
+    request_meta: RequestMeta,
+    seen_text_sha256: str | None = None,
+) -> tuple[Pledge, bool]:
+    """Sign the cycle's pledge; return (pledge, created). Signing again returns the first."""
+    membership = user.active_membership
+    if membership is None:
+        raise ValidationError(_("Only a member of an office can sign the pledge."))
+    if not consent:
+        raise ValidationError(_("You must agree to sign electronically."), code="consent")
+    name = clean_typed_name(typed_name)
+    head = _lock_chain_head()
+    # Checked after taking the lock: a second tab or a double click waits here and then
+    # finds the first signature.
+    existing = _existing_active(user, cycle)
+    if existing is not None:
+        return existing, False
+    if not cycle.is_open():
+        raise SigningClosed(_("The %(cycle)s cycle is not open for signing.") % {"cycle": cycle})
+    _text, digest = pledge_text(cycle)
+    if seen_text_sha256 is not None and seen_text_sha256 != digest:
+        raise ValidationError(
+            _("The pledge text changed while you were reading it. Please read it again."),
+            code="stale",
+        )
+    pledge = Pledge(
+        user=user,
+        office=membership.office,
+        cycle=cycle,
+        edition=cycle.edition,
+        typed_name=name,
+        consent_text=str(CONSENT_TEXT),
+        signed_at=timezone.now(),
+        ip_address=request_meta.ip_address,
+        user_agent=request_meta.user_agent[:MAX_USER_AGENT],
+        auth_method=request_meta.auth_method,
+        text_sha256=digest,
+        listed_publicly=list_publicly,
+    )
+    _chain([pledge], head)
+    try:
+        with transaction.atomic():
+            pledge.save(force_insert=True)
+    except IntegrityError:
+        # Only reachable if a write bypassed the chain lock; the constraint still holds.
+        existing = _existing_active(user, cycle)
+        if existing is None:
+            raise
+        return existing, False
+    head.save(update_fields=["sequence", "record_hash"])
+    audit_record(
+        action="pledge.signed",
+        actor=user,
+        obj=pledge,
+        office=membership.office,
+        ip_address=request_meta.ip_address,
+        cycle=cycle.name,
+        auth_method=pledge.auth_method,
+        sequence=pledge.sequence,
+    )
+    send_templated_email(
+        to=user.email,
+        template="pledges/email/pledge_signed",
+        context={"pledge": pledge, "name": name, "cycle": cycle.name},
+        language=user.preferred_language,
+    )
+    return pledge, True
+
+
+@transaction.atomic
+def pledge_withdraw(
+    *, pledge: Pledge, by: User, reason: str, request_meta: RequestMeta
+) -> PledgeWithdrawal:
+    """Withdraw an active pledge with a reason, as a new chained record."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Say why you are withdrawing your pledge."), code="required")
+    if pledge.user_id != by.pk:
+        raise ValidationError(_("Only the person who signed a pledge can withdraw it."))
+    head = _lock_chain_head()
+    pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    if pledge.withdrawn_at is not None:
+        raise ValidationError(_("This pledge has already been withdrawn."), code="withdrawn")
+    withdrawal = PledgeWithdrawal(
+        pledge=pledge,
+        reason=reason,
+        withdrawn_at=timezone.now(),
+        ip_address=request_meta.ip_address,
+        user_agent=request_meta.user_agent[:MAX_USER_AGENT],
+        auth_method=request_meta.auth_method,
+    )
+    _chain([withdrawal], head)
+    withdrawal.save(force_insert=True)
+    pledge.withdrawn_at = withdrawal.withdrawn_at
+    pledge.save(update_fields=["withdrawn_at"])
+    head.save(update_fields=["sequence", "record_hash"])
+    audit_record(
+        action="pledge.withdrawn",
+        actor=by,
+        obj=pledge,
+        office=pledge.office,
+        ip_address=request_meta.ip_address,
+        cycle=pledge.cycle.name,
+        sequence=withdrawal.sequence,
+    )
+    return withdrawal
+
+
+@transaction.atomic
+def pledges_import(
+    *, pledges: list[Pledge], withdrawals: list[tuple[int, PledgeWithdrawal]] = ()
+) -> list[Pledge]:
+    """Append many prepared pledges (and withdrawals of some, by index) to the chain in bulk."""
+    head = _lock_chain_head()
+    _chain(pledges, head, check_relations=False)
+    created = Pledge.objects.bulk_create(pledges)
+    chained = []
+    for index, withdrawal in withdrawals:
+        withdrawal.pledge = created[index]
+        chained.append(withdrawal)
+    _chain(chained, head, check_relations=False)
+    PledgeWithdrawal.objects.bulk_create(chained)
+    for withdrawal in chained:
+        withdrawal.pledge.withdrawn_at = withdrawal.withdrawn_at
+    Pledge.objects.bulk_update([w.pledge for w in chained], ["withdrawn_at"])
+    head.save(update_fields=["sequence", "record_hash"])
+    return created
+
+
+@transaction.atomic
+def registry_set(*, office: Office, publishes: bool, by: User) -> Office:
+    """Publish or unpublish the office's public pledge registry."""
+    if office.publishes_registry != publishes:
+        office.publishes_registry = publishes
+        office.full_clean()
+        office.save(update_fields=["publishes_registry"])
+        audit_record(
+            action="pledge.registry_changed",
+            actor=by,
+            obj=office,
+            office=office,
+            publishes=publishes,
+        )
+    return office
+
+
+@transaction.atomic
+def reminders_send(
+    *, cycle: Cycle, office: Office | None = None, key: str, sent_by: User | None = None
+) -> int:
+    """Remind everyone without an active pledge (in one office or all); once per key."""
+    members = list(unsigned_members(cycle=cycle, office=office))
+    if not members:
+        return 0
+    batch = uuid.uuid4()
+    now = timezone.now()
+    PledgeReminder.objects.bulk_create(
+        [
+            PledgeReminder(
+                user=m.user,
+                cycle=cycle,
+                office_id=m.office_id,
+                key=key,
+                sent_at=now,
+                sent_by=sent_by,
+                batch=batch,
+            )
+            for m in members
+        ],
+        ignore_conflicts=True,
+    )
+    # Only the rows this call inserted carry its batch id: anyone already reminded for
+    # this key (earlier, or by a concurrent run) is skipped.
+    sent_ids = set(PledgeReminder.objects.filter(batch=batch).values_list("user_id", flat=True))
+    sent = [m for m in members if m.user_id in sent_ids]
+    for membership in sent:
+        person = membership.user
+        send_templated_email(
+            to=person.email,
+            template="pledges/email/pledge_reminder",
+            context=reminder_context(person=person, office=membership.office, cycle=cycle),
+            language=person.preferred_language,
+        )
+        audit_record(
+            action="pledge.reminder_sent",
+            actor=sent_by,
+            obj=person,
+            office=membership.office,
+            cycle=cycle.name,
+            key=key,
+        )
+    return len(sent)
+
+
+def reminder_context(*, person: User, office: Office, cycle: Cycle) -> dict:
+    return {
+        "name": person.get_short_name(),
+        "office": office.name,
+        "cycle": cycle.name,
+        "closes_on": cycle.closes_on,
+        "sign_url": settings.SITE_URL + reverse("pledges:pledge-sign"),
+    }
+
+
+@transaction.atomic
+def cycle_close(*, cycle: Cycle, by: User | None, now: datetime.datetime | None = None) -> Cycle:
+    """Close a cycle before its closing date; nobody can sign in it afterwards."""
+    if cycle.closed_early_at is None:
+        cycle.closed_early_at = now or timezone.now()
+        cycle.full_clean()
+        cycle.save(update_fields=["closed_early_at"])
+        audit_record(action="pledge.cycle_closed", actor=by, obj=cycle, cycle=cycle.name)
+    return cycle

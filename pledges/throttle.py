@@ -1,0 +1,25 @@
+"""A fixed-window limit per client address, kept in the shared cache."""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from standards_portal.accounts.audit import client_ip
+
+
+def verification_allowed(request) -> bool:
+    """Count one verification lookup for the client; False once over the limit."""
+    limit = settings.PLEDGE_VERIFY_RATE_LIMIT
+    window = settings.PLEDGE_VERIFY_RATE_WINDOW
+    slot = int(time.time() // window)
+    key = f"pledges:verify:{client_ip(request) or 'unknown'}:{slot}"
+    if cache.add(key, 1, timeout=window + 5):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window + 5)
+            count = 1
+    return count <= limit
