@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pledges.models import ApplicationItem, Cycle
+from pledges.models import ApplicationItem, Cycle, RatingLevel
 from pledges.selectors import previous_cycle
 from standards_portal.accounts.audit import audit_record
 from standards_portal.accounts.models import Membership, User
@@ -131,7 +131,8 @@ def _edition_items(assessment: Assessment) -> dict[int, ApplicationItem]:
 
 
 def _scale(assessment: Assessment) -> set[int]:
-    return set(assessment.cycle.edition.rating_levels.values_list("value", flat=True))
+    levels = RatingLevel.objects.filter(edition_id=assessment.cycle.edition_id).order_by()
+    return set(levels.values_list("value", flat=True))
 
 
 def _check_text(value: str, limit: int, label: str) -> None:
