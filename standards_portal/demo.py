@@ -189,6 +189,9 @@ def seed(edition: Edition) -> Demo:
                 raise
             continue
         module.seed_demo(demo)
+    from .accounts.demo import seed_demo as seed_people_demo
+
+    seed_people_demo(demo)
     return demo
 
 
