@@ -207,7 +207,7 @@ def association_invitation_create(
 
 def _locked_pending(invitation: Invitation) -> Invitation:
     locked = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("office", "association", "invited_by")
         .get(pk=invitation.pk)
     )
@@ -343,6 +343,17 @@ def invitation_accept(
         reports_to = _resolve_reports_to(invitation, office)
         if reports_to is not None and reports_to.pk == user.pk:
             reports_to = None
+        previous = (
+            Membership.objects.select_for_update()
+            .filter(user=user, ended_at__isnull=True)
+            .exclude(office=office)
+            .first()
+        )
+        if previous is not None:
+            # Those who reported to the person in their old office move up a level.
+            Membership.objects.filter(
+                office=previous.office_id, ended_at__isnull=True, reports_to=user
+            ).update(reports_to=previous.reports_to_id)
         membership_start(user=user, office=office, role=invitation.role, reports_to=reports_to)
         if invitation.role in LEADER_ROLES:
             _attach_waiting_reports(leader=user, office=office)
@@ -532,7 +543,11 @@ def roster_confirm(*, upload: RosterUpload, by: User, request=None) -> list[Invi
     """Create every invitation the preview promised, all at once or not at all."""
     from .selectors import roster_plan
 
-    upload = RosterUpload.objects.select_for_update().select_related("office").get(pk=upload.pk)
+    upload = (
+        RosterUpload.objects.select_for_update(of=("self",))
+        .select_related("office")
+        .get(pk=upload.pk)
+    )
     if upload.confirmed_at is not None:
         raise ValidationError(_("This roster has already been confirmed."))
     office = upload.office

@@ -550,3 +550,12 @@ def test_the_invitation_email_tells_existing_people_to_sign_in(
             invited_by=world.manager,
         )
     assert "sign in" in mail.outbox[0].body
+
+
+def test_moving_office_hands_the_old_team_to_the_next_supervisor_up(world, make_invitation):
+    MembershipFactory(office=world.other_office, role="manager")  # the office keeps a manager
+    invitation = make_invitation(email=world.other_manager.email, role="manager")
+    services.invitation_accept(invitation=invitation, user=world.other_manager)
+    left_behind = Membership.objects.get(user=world.other_official, ended_at__isnull=True)
+    assert left_behind.office == world.other_office
+    assert left_behind.reports_to is None  # their manager reported to nobody
