@@ -45,13 +45,14 @@ def seed_demo(demo) -> None:
     pledges: list[Pledge] = []
     withdrawals: list[tuple[int, PledgeWithdrawal]] = []
     for index, cycle in enumerate(demo.cycles):
-        rng = random.Random(f"pledges-{cycle.name}")
         _text, digest = pledge_text(cycle)
         last_day = min(cycle.closes_on, today - datetime.timedelta(days=1))
         last_day = max(last_day, cycle.opens_on)
         is_current = index == len(demo.cycles) - 1
         for user_id, membership in sorted(memberships.items()):
             local = locals_by_user[user_id]
+            # One generator per person and cycle: a re-run makes the same choices.
+            rng = random.Random(f"pledges:{cycle.name}:{local}")
             signs = rng.random() < SIGN_SHARE.get(index, 0.8)
             if is_current and local in KEEP_UNSIGNED:
                 continue

@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlparse
 import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -27,7 +28,10 @@ def _static_path(url: str) -> Path | None:
     parsed = urlparse(url)
     path = unquote(parsed.path)
     if parsed.scheme in ("", "file") and path.startswith(settings.STATIC_URL):
-        found = finders.find(path.removeprefix(settings.STATIC_URL))
+        try:
+            found = finders.find(path.removeprefix(settings.STATIC_URL))
+        except SuspiciousFileOperation:
+            return None
         return Path(found) if found else None
     if parsed.scheme == "file":
         candidate = Path(path).resolve()

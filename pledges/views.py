@@ -118,7 +118,9 @@ def pledge_sign_view(request):
         return redirect("pledges:pledge-detail", pk=existing.pk)
 
     _text, digest = pledge_text(cycle)
-    form = PledgeSignForm(request.POST or None, user=request.user, text_sha256=digest)
+    form = PledgeSignForm(
+        request.POST if request.method == "POST" else None, user=request.user, text_sha256=digest
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -188,7 +190,7 @@ def pledge_withdraw_view(request, pk):
     if not pledge.is_active:
         messages.info(request, _("This pledge has already been withdrawn."))
         return redirect("pledges:pledge-detail", pk=pledge.pk)
-    form = PledgeWithdrawForm(request.POST or None, user=request.user)
+    form = PledgeWithdrawForm(request.POST if request.method == "POST" else None, user=request.user)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -275,7 +277,7 @@ def pledge_remind(request):
     if cycle is None:
         messages.error(request, _("No cycle is open, so there is nothing to sign yet."))
         return redirect("pledges:pledge-office")
-    form = ReminderSendForm(request.POST or None, user=request.user)
+    form = ReminderSendForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         key = f"manual-{cycle.pk}-{request.user.pk}-{time.strftime('%Y%m%d')}"
         count = reminders_send(cycle=cycle, office=office, key=key, sent_by=request.user)
