@@ -1,6 +1,5 @@
 """Pledge certificates as PDF. Exports return (filename, content_type, bytes)."""
 
-import datetime
 import functools
 import mimetypes
 from pathlib import Path
@@ -101,7 +100,6 @@ def pledge_certificate_pdf(pledge: Pledge) -> tuple[str, str, bytes]:
                 "verification_url": url,
                 "qr": mark_safe(qr_svg(url)),  # noqa: S308 — segno's own SVG markup
                 "language": language,
-                "signed_at_utc": pledge.signed_at.astimezone(datetime.UTC),
             },
         )
     document = weasyprint.HTML(

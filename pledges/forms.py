@@ -135,6 +135,7 @@ class VerifyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # a public GET form: no token in the URL
 
     def clean_code(self):
         code = normalize_code(self.cleaned_data["code"])

@@ -406,3 +406,11 @@ def test_home_tells_a_manager_how_many_have_signed(client, world, cycle):
     fresh_login(client, world.manager)
     body = client.get(reverse("home")).content.decode()
     assert "1 of 5 staff in your office have signed" in body
+
+
+def test_the_signing_time_is_shown_in_utc(client, world, cycle):
+    pledge = sign(world.official, cycle)
+    fresh_login(client, world.official)
+    body = client.get(reverse("pledges:pledge-detail", args=[pledge.pk])).content.decode()
+    utc = pledge.signed_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"{utc} UTC" in body
