@@ -245,6 +245,9 @@ class Membership(models.Model):
         return self.role == self.Role.MANAGER
 
 
+PENDING_INVITATION_EXISTS = _("This person already has a pending invitation. Resend it instead.")
+
+
 def new_invitation_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -308,12 +311,14 @@ class Invitation(models.Model):
                 "office",
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="invitation_one_pending_per_office",
+                violation_error_message=PENDING_INVITATION_EXISTS,
             ),
             models.UniqueConstraint(
                 Lower("email"),
                 "association",
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="invitation_one_pending_per_association",
+                violation_error_message=PENDING_INVITATION_EXISTS,
             ),
         ]
 

@@ -4,6 +4,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from standards_portal.mail import send_templated_email
 
 from .audit import audit_record
 from .models import (
+    PENDING_INVITATION_EXISTS,
     Association,
     AssociationRole,
     Invitation,
@@ -109,7 +111,12 @@ def _check_not_pending_or_member(*, email: str, office=None, association=None) -
 
 
 def _invitation_save(invitation: Invitation) -> Invitation:
-    invitation.full_clean()
+    try:
+        invitation.full_clean()
+    except ValidationError as error:
+        if str(PENDING_INVITATION_EXISTS) in error.messages:
+            raise ValidationError({"email": PENDING_INVITATION_EXISTS}) from None
+        raise
     try:
         with transaction.atomic():
             invitation.save()
@@ -530,6 +537,12 @@ def roster_upload_create(
     *, office: Office, uploaded_by: User, filename: str, sha256: str, rows: list[dict]
 ) -> RosterUpload:
     """Keep a parsed roster server-side until the manager confirms it."""
+    # Unconfirmed previews hold personal data: keep only the latest per uploader, and
+    # none older than a day.
+    RosterUpload.objects.filter(confirmed_at__isnull=True).filter(
+        Q(office=office, uploaded_by=uploaded_by)
+        | Q(created_at__lt=timezone.now() - timedelta(days=1))
+    ).delete()
     upload = RosterUpload(
         office=office, uploaded_by=uploaded_by, filename=filename[:255], sha256=sha256, rows=rows
     )

@@ -293,6 +293,8 @@ def membership_update(request, pk):
             messages.success(
                 request, _("%(name)s has been updated.") % {"name": membership.user.full_name}
             )
+            if membership.user_id == request.user.pk and form.cleaned_data["role"] != "manager":
+                return redirect("home")  # they no longer manage the office
             return redirect("accounts:people-list")
     return render(
         request,
@@ -317,6 +319,8 @@ def membership_deactivate(request, pk):
                 _("%(name)s has been deactivated. Their records are kept.")
                 % {"name": membership.user.full_name},
             )
+            if membership.user_id == request.user.pk:
+                return redirect("home")
             return redirect("accounts:people-list")
     return render(
         request,

@@ -559,3 +559,20 @@ def test_moving_office_hands_the_old_team_to_the_next_supervisor_up(world, make_
     left_behind = Membership.objects.get(user=world.other_official, ended_at__isnull=True)
     assert left_behind.office == world.other_office
     assert left_behind.reports_to is None  # their manager reported to nobody
+
+
+def test_the_database_refuses_a_second_pending_invitation_raced_past_the_check(
+    world, make_invitation
+):
+    make_invitation(email="race@example.org")
+    duplicate = Invitation(
+        email="RACE@example.org",
+        full_name="Race",
+        office=world.office,
+        role="official",
+        invited_by=world.manager,
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    with pytest.raises(ValidationError, match="pending invitation"):
+        services._invitation_save(duplicate)
+    assert Invitation.objects.count() == 1

@@ -251,3 +251,54 @@ def test_people_list_links_to_actions(client, world):
     body = client.get(reverse("accounts:people-list")).content.decode()
     assert edit_url(world.official) in body
     assert reverse("accounts:invitation-create") in body
+
+
+def test_a_manager_who_steps_down_goes_home(client, world):
+    services.membership_update(
+        membership=membership(world.supervisor), role="manager", reports_to=None, by=world.manager
+    )
+    client.force_login(world.manager)
+    response = client.post(edit_url(world.manager), {"role": "supervisor", "reports_to": ""})
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert client.get(reverse("accounts:people-list")).status_code == 403
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_removing_each_other_at_once_leave_one_on_postgresql():
+    import threading
+
+    from django.db import connection
+
+    from ..factories import OfficeFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    office = OfficeFactory()
+    first = MembershipFactory(office=office, role="manager")
+    second = MembershipFactory(office=office, role="manager")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def attempt(target, by):
+        try:
+            barrier.wait()
+            services.membership_deactivate(membership=target, by=by)
+            outcomes.append("done")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=attempt, args=(first, second.user)),
+        threading.Thread(target=attempt, args=(second, first.user)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["done", "refused"]
+    assert (
+        Membership.objects.filter(office=office, ended_at__isnull=True, role="manager").count() == 1
+    )

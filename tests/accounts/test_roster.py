@@ -306,3 +306,20 @@ def test_a_roster_row_can_invite_an_existing_person_from_another_office(world):
     invitation = Invitation.objects.get()
     services.invitation_accept(invitation=invitation, user=world.other_official)
     assert User.objects.get(pk=world.other_official.pk).active_membership.office == world.office
+
+
+def test_only_the_latest_unconfirmed_preview_is_kept(world):
+    first = stored(world, HEADER + "A,a@example.org,official,\n")
+    second = stored(world, HEADER + "B,b@example.org,official,\n")
+    assert list(RosterUpload.objects.all()) == [second]
+    assert not RosterUpload.objects.filter(pk=first.pk).exists()
+
+
+def test_confirm_ignores_anything_the_browser_sends(client, world):
+    roster = stored(world, HEADER + "A,a@example.org,official,\n")
+    client.force_login(world.manager)
+    client.post(
+        reverse("accounts:roster-preview", args=[roster.pk]),
+        {"email": "intruder@example.org", "rows": "[]"},
+    )
+    assert list(Invitation.objects.values_list("email", flat=True)) == ["a@example.org"]
