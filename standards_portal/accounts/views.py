@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -260,7 +261,8 @@ def roster_preview(request, pk):
             return redirect("accounts:roster-upload")
         messages.success(
             request,
-            _("%(count)s invitations sent.") % {"count": len(invitations)},
+            ngettext("%(count)s invitation sent.", "%(count)s invitations sent.", len(invitations))
+            % {"count": len(invitations)},
         )
         return redirect("accounts:invitation-list")
     if upload.confirmed_at is not None:

@@ -11,7 +11,10 @@ NEW_PASSWORD = "a-long-and-unusual-passphrase"
 
 
 def test_a_manager_invites_with_the_keyboard_and_the_person_accepts(page, world, cycle, axe):
+    page.goto("/accounts/login/")
+    axe(page, "sign-in-manager")
     sign_in(page, world.manager.email, PASSWORD)
+    axe(page, "home-manager")
     page.get_by_role("link", name="People", exact=True).click()
     page.wait_for_url("**/people/")
     axe(page, "people-list-actions")
@@ -43,6 +46,8 @@ def test_a_manager_invites_with_the_keyboard_and_the_person_accepts(page, world,
     path = link.split("://", 1)[1].split("/", 1)[1]
 
     page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(lambda url: "/people/" not in url)
+    axe(page, "signed-out")
     page.goto("/" + path)
     assert world.office.name in page.content()
     axe(page, "invitation-accept")
@@ -96,17 +101,25 @@ def test_roster_preview_and_people_pages_are_accessible(page, world, cycle, axe,
     page.get_by_role("button", name="Send 1 invitation").click()
     page.wait_for_url("**/people/invitations/")
     assert "kim.park@example.org" in page.content()
+    axe(page, "invitation-list-after-roster")
 
     page.goto("/people/")
+    axe(page, "people-list-after-roster")
     page.get_by_role("link", name=f"Change {world.official.full_name}").click()
     axe(page, "membership-update")
     page.goto("/people/")
     page.get_by_role("link", name=f"Deactivate {world.colleague.full_name}").click()
     axe(page, "membership-deactivate")
+    page.get_by_role("button", name="Deactivate").click()
+    page.wait_for_url("**/people/")
+    assert "has been deactivated" in page.content()
+    assert world.colleague.email not in page.content()
+    axe(page, "people-list-after-deactivation")
 
 
 def test_association_pages_are_accessible(page, world, cycle, axe):
     sign_in(page, world.association_admin.email, PASSWORD)
+    axe(page, "home-association-admin")
     page.get_by_role("link", name="Manage member offices and analysts").click()
     axe(page, "association-detail")
     page.get_by_role("link", name="Add an existing office").click()
@@ -123,5 +136,5 @@ def test_association_pages_are_accessible(page, world, cycle, axe):
 def test_sign_in_page_offers_no_sign_up(page, db, axe):
     page.goto("/accounts/login/")
     assert "sign up" not in page.content().lower()
-    assert page.get_by_role("link", name="Forgotten your password?").count() == 1
+    assert page.get_by_role("link", name="Forgot your password?").count() == 1
     axe(page, "sign-in-no-sign-up")
