@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -184,7 +185,9 @@ def pledge_detail(request, pk):
     )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
+@reauthentication_required(enabled=sign_in_is_stale)
 def pledge_withdraw_view(request, pk):
     pledge = pledge_for_withdrawal(request.user, pk)
     if not pledge.is_active:
@@ -279,7 +282,8 @@ def pledge_remind(request):
         return redirect("pledges:pledge-office")
     form = ReminderSendForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        key = f"manual-{cycle.pk}-{request.user.pk}-{time.strftime('%Y%m%d')}"
+        # One manual reminder per manager and day: a second click or tab sends nothing.
+        key = f"manual-{request.user.pk}-{timezone.localdate():%Y%m%d}"
         count = reminders_send(cycle=cycle, office=office, key=key, sent_by=request.user)
         if count:
             messages.success(

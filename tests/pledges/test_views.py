@@ -414,3 +414,27 @@ def test_the_signing_time_is_shown_in_utc(client, world, cycle):
     body = client.get(reverse("pledges:pledge-detail", args=[pledge.pk])).content.decode()
     utc = pledge.signed_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
     assert f"{utc} UTC" in body
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/pledges/99999999999999999999999/",
+        "/pledges/99999999999999999999999/certificate.pdf",
+        "/pledges/99999999999999999999999/withdraw/",
+        "/pledges/registry/99999999999999999999999/",
+    ],
+)
+def test_absurd_ids_are_not_found(client, world, cycle, url):
+    fresh_login(client, world.official)
+    assert client.get(url).status_code == 404
+
+
+def test_withdrawing_after_an_old_sign_in_reauthenticates_first(client, world, cycle):
+    pledge = sign(world.official, cycle)
+    fresh_login(client, world.official, {"method": "password", "at": time.time() - 3600})
+    response = client.post(
+        reverse("pledges:pledge-withdraw", args=[pledge.pk]), {"reason": "Changed my mind"}
+    )
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not PledgeWithdrawal.objects.exists()
