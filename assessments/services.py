@@ -196,6 +196,9 @@ def _change_state(
             fields.append("reviewer")
     assessment.full_clean(validate_constraints=False, validate_unique=False)
     assessment.save(update_fields=fields)
+    from .reports.services import summaries_apply  # reports depend on assessments, not back
+
+    summaries_apply(assessment=assessment, from_state=from_state, to_state=to_state)
     transition = Transition(
         assessment=assessment,
         action=action,

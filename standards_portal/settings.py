@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "standards_portal.accounts",
     "pledges",
     "assessments",
+    "assessments.reports",
 ]
 
 MIDDLEWARE = [

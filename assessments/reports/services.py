@@ -1,0 +1,129 @@
+"""Writes to the report summaries: the maintained path and the rebuild from scratch."""
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+
+from assessments.models import Assessment, ItemResponse
+
+from .models import SUMMARY_VALUES, ItemSummary, ParticipationSummary
+
+State = Assessment.State
+
+# Submitted and accepted assessments are counted: their answers are final unless
+# returned or reopened, which takes them out again (both go to "returned").
+COUNTED_STATES = frozenset({State.SUBMITTED, State.ACCEPTED})
+
+
+def _rating_field(response: dict) -> str | None:
+    if response["not_applicable"]:
+        return "count_na"
+    if response["rating"] in SUMMARY_VALUES:
+        return f"count_{response['rating']}"
+    return None
+
+
+@transaction.atomic
+def summaries_apply(*, assessment: Assessment, from_state: str, to_state: str) -> None:
+    """Add the assessment's answers to its office's summaries, or take them out, as its
+    state enters or leaves the counted states. Called inside `_change_state`."""
+    counted = int(to_state in COUNTED_STATES) - int(from_state in COUNTED_STATES)
+    accepted = int(to_state == State.ACCEPTED) - int(from_state == State.ACCEPTED)
+    if not counted and not accepted:
+        return
+    office_id, cycle_id = assessment.office_id, assessment.cycle_id
+
+    # Rows are locked in one order (participation first, then items by id) so that
+    # concurrent submissions in one office queue up instead of deadlocking.
+    ParticipationSummary.objects.bulk_create(
+        [ParticipationSummary(office_id=office_id, cycle_id=cycle_id)], ignore_conflicts=True
+    )
+    list(
+        ParticipationSummary.objects.select_for_update()
+        .filter(office_id=office_id, cycle_id=cycle_id)
+        .values_list("pk", flat=True)
+    )
+    ParticipationSummary.objects.filter(office_id=office_id, cycle_id=cycle_id).update(
+        submitted=F("submitted") + counted, accepted=F("accepted") + accepted
+    )
+    if not counted:
+        return
+
+    by_field: dict[str, list[int]] = {}
+    responses = ItemResponse.objects.filter(assessment_id=assessment.pk).values(
+        "item_id", "rating", "not_applicable"
+    )
+    answered = []
+    for response in responses:
+        if response["rating"] is None and not response["not_applicable"]:
+            continue
+        field = _rating_field(response)
+        answered.append(response["item_id"])
+        if field is not None:
+            by_field.setdefault(field, []).append(response["item_id"])
+    if not answered:
+        return
+    ItemSummary.objects.bulk_create(
+        [ItemSummary(office_id=office_id, cycle_id=cycle_id, item_id=i) for i in answered],
+        ignore_conflicts=True,
+    )
+    rows = ItemSummary.objects.filter(office_id=office_id, cycle_id=cycle_id)
+    list(
+        rows.select_for_update()
+        .filter(item_id__in=answered)
+        .order_by("item_id")
+        .values_list("pk", flat=True)
+    )
+    # One statement per rating value: every answered item is in exactly one of them,
+    # except ratings off the summarised scale, which count only as respondents.
+    placed = set()
+    for field, item_ids in by_field.items():
+        rows.filter(item_id__in=item_ids).update(
+            **{field: F(field) + counted, "respondents": F("respondents") + counted}
+        )
+        placed.update(item_ids)
+    rest = [i for i in answered if i not in placed]
+    if rest:
+        rows.filter(item_id__in=rest).update(respondents=F("respondents") + counted)
+
+
+@transaction.atomic
+def summaries_rebuild(*, batch_size: int = 5000) -> tuple[int, int]:
+    """Recompute every summary from the answers: (item rows, participation rows)."""
+    ItemSummary.objects.all().delete()
+    ParticipationSummary.objects.all().delete()
+    counted = list(COUNTED_STATES)
+    participation = (
+        Assessment.objects.filter(state__in=counted)
+        .values("office_id", "cycle_id")
+        .annotate(submitted=Count("pk"), accepted=Count("pk", filter=Q(state=State.ACCEPTED)))
+        .order_by()
+    )
+    created_participation = ParticipationSummary.objects.bulk_create(
+        (ParticipationSummary(**row) for row in participation.iterator()), batch_size=batch_size
+    )
+    counts = {
+        f"count_{v}": Count("pk", filter=Q(rating=v, not_applicable=False)) for v in SUMMARY_VALUES
+    }
+    items = (
+        ItemResponse.objects.filter(assessment__state__in=counted)
+        .filter(Q(rating__isnull=False) | Q(not_applicable=True))
+        .values("assessment__office_id", "assessment__cycle_id", "item_id")
+        .annotate(
+            **counts,
+            count_na=Count("pk", filter=Q(not_applicable=True)),
+            respondents=Count("pk"),
+        )
+        .order_by()
+    )
+    created_items = ItemSummary.objects.bulk_create(
+        (
+            ItemSummary(
+                office_id=row.pop("assessment__office_id"),
+                cycle_id=row.pop("assessment__cycle_id"),
+                **row,
+            )
+            for row in items.iterator(chunk_size=batch_size)
+        ),
+        batch_size=batch_size,
+    )
+    return len(created_items), len(created_participation)
