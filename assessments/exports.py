@@ -13,9 +13,9 @@ from django.utils.text import slugify
 from . import selectors
 from .models import Assessment
 
-CHART_LABEL_WIDTH = 210
-CHART_BAR_WIDTH = 330
-CHART_ROW = 34
+CHART_BAR_WIDTH = 480
+CHART_ROW = 46
+CHART_TOP = 26
 
 
 def _n(value: float) -> str:
@@ -24,46 +24,41 @@ def _n(value: float) -> str:
 
 
 def chart(data: selectors.Results) -> dict:
-    """Coordinates for a horizontal bar chart of the averages per standard."""
+    """Coordinates for a bar chart of the averages per standard, each labelled above its bar."""
     top = data.max_rating or 4
+
+    def length(value) -> float:
+        return float(value) / top * CHART_BAR_WIDTH if value else 0.0
+
     rows = []
-    has_previous = data.previous is not None
     for index, standard_result in enumerate(data.standards):
-        y = 30 + index * CHART_ROW
+        y = CHART_TOP + index * CHART_ROW
         current = standard_result.average
         previous = standard_result.previous_average
         rows.append(
             {
                 "standard": standard_result.standard,
-                "y": y,
-                "text_y": y + 12,
+                "label_y": _n(y + 12),
+                "bar_y": _n(y + 18),
+                "value_y": _n(y + 30),
                 "average": current,
-                "width": _n(float(current) / top * CHART_BAR_WIDTH if current else 0),
-                "value_x": _n(
-                    CHART_LABEL_WIDTH
-                    + (float(current) / top * CHART_BAR_WIDTH if current else 0)
-                    + 6
-                ),
+                "width": _n(length(current)),
+                "value_x": _n(length(current) + 6),
                 "previous": previous,
-                "previous_y": y + 17,
-                "previous_width": _n(float(previous) / top * CHART_BAR_WIDTH if previous else 0),
+                "previous_y": _n(y + 34),
+                "previous_width": _n(length(previous)),
             }
         )
-    ticks = [
-        {"value": v, "x": _n(CHART_LABEL_WIDTH + v / top * CHART_BAR_WIDTH)}
-        for v in range(0, top + 1)
-    ]
-    height = 30 + len(rows) * CHART_ROW + 10
+    height = CHART_TOP + len(rows) * CHART_ROW + 4
     return {
         "rows": rows,
-        "ticks": ticks,
-        "label_width": CHART_LABEL_WIDTH,
-        "bar_width": CHART_BAR_WIDTH,
-        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 50,
+        "ticks": [
+            {"value": v, "x": _n(1 + v / top * (CHART_BAR_WIDTH - 2))} for v in range(top + 1)
+        ],
+        "width": CHART_BAR_WIDTH + 44,
         "height": height,
-        "axis_bottom": height - 10,
-        "has_previous": has_previous,
-        "legend_x": CHART_LABEL_WIDTH,
+        "axis_bottom": height,
+        "has_previous": data.previous is not None,
     }
 
 

@@ -201,6 +201,10 @@ class Results:
     previous_overall: Decimal | None = None
 
     @property
+    def goals(self) -> list[StandardResult]:
+        return [s for s in self.standards if s.goal is not None and s.goal.goal]
+
+    @property
     def max_rating(self) -> int:
         return self.scale[-1].value if self.scale else 4
 

@@ -137,6 +137,34 @@ def _grid(form: AssessmentForm, review, changes_by_item) -> list[dict]:
     return groups
 
 
+def _error_list(form: AssessmentForm) -> list[dict]:
+    """Each field error with a link target and the item or standard it belongs to."""
+    items = {i.pk: (s, i) for s in form.standards for i in s.items.all()}
+    standards = {s.pk: s for s in form.standards}
+    first_value = form.scale[0].value if form.scale else 1
+    errors = []
+    for name, messages_ in form.errors.items():
+        if name == "__all__" or name not in form.fields:
+            continue
+        field = form[name]
+        anchor = field.auto_id
+        where = ""
+        kind, _sep, rest = name.partition("_")
+        pk_text = rest.split("_", 1)[0]
+        if kind == "item" and pk_text.isdigit() and int(pk_text) in items:
+            standard, item = items[int(pk_text)]
+            where = f"{standard.number}.{item.number} {item.title}"
+            if name.endswith("_rating"):
+                anchor = f"{field.auto_id}_{first_value}"
+        elif kind == "goal" and pk_text.isdigit() and int(pk_text) in standards:
+            where = _("Standard %(number)d goal") % {"number": standards[int(pk_text)].number}
+        for message in messages_:
+            errors.append(
+                {"anchor": anchor, "where": where, "label": field.label, "message": message}
+            )
+    return errors
+
+
 @require_http_methods(["GET", "POST"])
 def assessment_edit(request, pk):
     """The 38-item form: save a draft at any point, or save and go on to submit."""
@@ -213,6 +241,7 @@ def assessment_edit(request, pk):
             "version": version,
             "conflict": conflict,
             "error_message": error_message,
+            "error_list": _error_list(form) if form.is_bound else [],
             "review": review,
             "answered": sum(g["answered"] for g in groups),
             "total": sum(g["total"] for g in groups),

@@ -30,3 +30,9 @@ def rating_label(value, scale):
         if level.value == value:
             return level.label
     return ""
+
+
+@register.simple_tag
+def own_pages() -> tuple[str, ...]:
+    """URL names under "My assessment" in the navigation."""
+    return ("assessment-mine", "assessment-edit", "assessment-submit")
