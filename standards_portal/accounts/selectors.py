@@ -155,6 +155,8 @@ def roster_plan(office: Office, rows: list[dict]) -> list[dict]:
                 problems.append(_("The name is longer than 150 characters."))
             if not row["email"]:
                 problems.append(_("The email address is missing."))
+            elif len(row["email"]) > 254:
+                problems.append(_("The email address is longer than 254 characters."))
             else:
                 try:
                     validate(row["email"])

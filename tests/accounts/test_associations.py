@@ -158,3 +158,28 @@ def test_home_links_administrators_to_their_association(client, world):
     assert url("association-detail", world) in client.get(reverse("home")).content.decode()
     client.force_login(world.analyst)
     assert url("association-detail", world) not in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_association_page_queries_do_not_grow(client, world, count, django_assert_num_queries):
+    from standards_portal.accounts.services import association_invitation_create
+
+    from ..factories import AssociationRoleFactory
+
+    for n in range(count - 1):
+        world.association.offices.add(OfficeFactory())
+        AssociationRoleFactory(association=world.association)
+    for n in range(count):
+        association_invitation_create(
+            association=world.association,
+            email=f"analyst{n}@example.org",
+            full_name=f"Analyst {n}",
+            role="analyst",
+            invited_by=world.association_admin,
+        )
+    client.force_login(world.association_admin)
+    with django_assert_num_queries(8):
+        response = client.get(url("association-detail", world))
+    body = response.content.decode()
+    # offices + people (analyst, administrator, extra roles) + invitations
+    assert body.count('<th scope="row">') == count + (count + 1) + count

@@ -323,3 +323,10 @@ def test_confirm_ignores_anything_the_browser_sends(client, world):
         {"email": "intruder@example.org", "rows": "[]"},
     )
     assert list(Invitation.objects.values_list("email", flat=True)) == ["a@example.org"]
+
+
+def test_an_overlong_email_is_a_line_error(world):
+    long_email = "a" * 250 + "@example.org"
+    rows = roster_parse((HEADER + f"Long,{long_email},official,\n").encode()).rows
+    plan = roster_plan(world.office, rows)
+    assert plan[0]["action"] == "error" and "longer than 254" in plan[0]["message"]
