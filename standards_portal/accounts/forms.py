@@ -1,8 +1,9 @@
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from .models import AssociationRole, Membership, Office, User
@@ -198,6 +199,9 @@ class OfficeRemoveForm(forms.Form):
 
 
 class OfficeCreateForm(forms.ModelForm):
+    manager_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    manager_email = forms.EmailField(label=_("Email address"), max_length=254, required=False)
+
     class Meta:
         model = Office
         fields = ["name", "state", "kind"]
@@ -207,3 +211,27 @@ class OfficeCreateForm(forms.ModelForm):
         if association.state and not self.is_bound:
             self.initial.setdefault("state", association.state)
         self.helper = _helper(_("Create office"))
+        self.helper.layout = Layout(
+            Fieldset(_("The office"), "name", "state", "kind"),
+            Fieldset(
+                _("Its first manager (optional)"),
+                HTML(
+                    '<p class="form-text">{}</p>'.format(
+                        escape(_("They will get an invitation to manage the office's staff."))
+                    )
+                ),
+                "manager_name",
+                "manager_email",
+            ),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        name, email = cleaned.get("manager_name"), cleaned.get("manager_email")
+        if email and not name:
+            self.add_error("manager_name", _("Enter the manager's name, or leave both empty."))
+        if name and not email and "manager_email" not in self.errors:
+            self.add_error("manager_email", _("Enter the manager's email, or leave both empty."))
+        if email:
+            cleaned["manager_email"] = email.strip().lower()
+        return cleaned

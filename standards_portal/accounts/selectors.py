@@ -80,8 +80,12 @@ def invitation_by_token(token: str) -> Invitation | None:
 
 def association_member_offices(association: Association) -> QuerySet[Office]:
     """Member offices with their current staff count."""
+    current = Q(memberships__ended_at__isnull=True)
     return association.offices.annotate(
-        staff=Count("memberships", filter=Q(memberships__ended_at__isnull=True))
+        staff=Count("memberships", filter=current),
+        managers=Count(
+            "memberships", filter=current & Q(memberships__role=Membership.Role.MANAGER)
+        ),
     ).order_by("state", "name")
 
 

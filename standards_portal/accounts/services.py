@@ -622,9 +622,17 @@ def association_office_add(
 
 @transaction.atomic
 def association_office_create(
-    *, association: Association, name: str, state: str, kind: str, by: User, request=None
+    *,
+    association: Association,
+    name: str,
+    state: str,
+    kind: str,
+    by: User,
+    manager_name: str = "",
+    manager_email: str = "",
+    request=None,
 ) -> Office:
-    """Create a new office and make it a member of the association."""
+    """Create a new office as a member, optionally inviting its first manager."""
     office = Office(name=name.strip(), state=state, kind=kind)
     office.full_clean()
     office.save()
@@ -636,6 +644,15 @@ def association_office_create(
         office=office,
         request=request,
     )
+    if manager_email:
+        invitation_create(
+            office=office,
+            email=manager_email,
+            full_name=manager_name,
+            role=Membership.Role.MANAGER,
+            invited_by=by,
+            request=request,
+        )
     return office
 
 

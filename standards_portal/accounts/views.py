@@ -386,6 +386,8 @@ def association_office_create(request, pk):
                 name=form.cleaned_data["name"],
                 state=form.cleaned_data["state"],
                 kind=form.cleaned_data["kind"],
+                manager_name=form.cleaned_data["manager_name"],
+                manager_email=form.cleaned_data["manager_email"],
                 by=request.user,
                 request=request,
             )

@@ -183,3 +183,41 @@ def test_association_page_queries_do_not_grow(client, world, count, django_asser
     body = response.content.decode()
     # offices + people (analyst, administrator, extra roles) + invitations
     assert body.count('<th scope="row">') == count + (count + 1) + count
+
+
+def test_a_new_office_can_get_its_first_manager_invited(
+    client, world, django_capture_on_commit_callbacks
+):
+    client.force_login(world.association_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("association-office-create", world),
+            {
+                "name": "Onyx Town Clerk",
+                "state": "CO",
+                "kind": "town",
+                "manager_name": "Olive Onyx",
+                "manager_email": "Olive@Example.org",
+            },
+        )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert (invitation.office.name, invitation.role, invitation.email) == (
+        "Onyx Town Clerk",
+        "manager",
+        "olive@example.org",
+    )
+    assert mail.outbox[0].to == ["olive@example.org"]
+    assert "None yet" in client.get(url("association-detail", world)).content.decode()
+
+
+def test_a_half_filled_first_manager_is_refused(client, world, snapshot):
+    client.force_login(world.association_admin)
+    before = snapshot()
+    response = client.post(
+        url("association-office-create", world),
+        {"name": "Onyx Town Clerk", "state": "CO", "kind": "town", "manager_email": "o@x.org"},
+    )
+    assert response.status_code == 422
+    assert "Enter the manager" in response.content.decode()
+    assert snapshot() == before
