@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -58,9 +59,20 @@ def auth_method(request) -> str:
     return Pledge.AuthMethod.PASSWORD
 
 
+def _valid_ip(value: str | None) -> str | None:
+    # A proxy misconfiguration must not stop anyone signing; the address is then unknown.
+    if not value:
+        return None
+    try:
+        validate_ipv46_address(value)
+    except ValidationError:
+        return None
+    return value
+
+
 def request_meta(request) -> RequestMeta:
     return RequestMeta(
-        ip_address=client_ip(request),
+        ip_address=_valid_ip(client_ip(request)),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         auth_method=auth_method(request),
     )

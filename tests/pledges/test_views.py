@@ -438,3 +438,10 @@ def test_withdrawing_after_an_old_sign_in_reauthenticates_first(client, world, c
     )
     assert response["Location"].startswith(reverse("account_reauthenticate"))
     assert not PledgeWithdrawal.objects.exists()
+
+
+def test_a_garbled_client_address_is_recorded_as_unknown(client, world, cycle):
+    fresh_login(client, world.official)
+    response = client.post(reverse("pledges:pledge-sign"), sign_form(cycle), REMOTE_ADDR="bogus")
+    assert response.status_code == 302
+    assert Pledge.objects.get().ip_address is None

@@ -2,8 +2,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from pledges.selectors import signable_cycle
+from pledges.selectors import signable_cycle, unsigned_members
 from pledges.services import reminders_send
+from standards_portal.accounts.models import Office
 
 
 class Command(BaseCommand):
@@ -38,7 +39,15 @@ class Command(BaseCommand):
                 "before. Sent 0 pledge reminders."
             )
             return
-        sent = reminders_send(cycle=cycle, key=f"closing-{days}")
+        # One office per transaction keeps each batch (and its locks) small at any scale.
+        office_ids = (
+            unsigned_members(cycle=cycle).order_by().values_list("office_id", flat=True).distinct()
+        )
+        offices = Office.objects.filter(pk__in=list(office_ids)).order_by("pk")
+        sent = sum(
+            reminders_send(cycle=cycle, office=office, key=f"closing-{days}")
+            for office in offices.iterator()
+        )
         self.stdout.write(
             self.style.SUCCESS(f"Sent {sent} pledge reminder{'s' if sent != 1 else ''} ({cycle}).")
         )
