@@ -229,6 +229,12 @@ def pledge_withdraw_view(request, pk):
 
 @require_GET
 def pledge_certificate(request, pk):
+    pledge = pledge_for_viewer(request.user, pk)
+    if not pledge.is_active:
+        # Those who may see the pledge learn why there is no certificate; others get 404.
+        return render(
+            request, "pledges/pledge_certificate_withdrawn.html", {"pledge": pledge}, status=410
+        )
     pledge = pledge_for_certificate(request.user, pk)
     filename, content_type, data = pledge_certificate_pdf(pledge)
     audit_record(

@@ -237,7 +237,12 @@ def test_a_withdrawn_pledge_has_no_certificate(client, world, cycle):
     pledge_withdraw(pledge=pledge, by=world.official, reason="Left", request_meta=META)
     fresh_login(client, world.official)
     response = client.get(reverse("pledges:pledge-certificate", args=[pledge.pk]))
+    assert response.status_code == 410
+    assert "A withdrawn pledge has no certificate" in response.content.decode()
+    fresh_login(client, world.colleague)
+    response = client.get(reverse("pledges:pledge-certificate", args=[pledge.pk]))
     assert response.status_code == 404
+    fresh_login(client, world.official)
     detail = client.get(reverse("pledges:pledge-detail", args=[pledge.pk]))
     assert "This pledge was withdrawn" in detail.content.decode()
 
