@@ -6,8 +6,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pledges.selectors import current_cycle
+from pledges.selectors import current_cycle, previous_cycle
 from standards_portal.accounts.models import Membership
+from standards_portal.accounts.permissions import managed_office
 
 from . import exports, selectors, services
 from .forms import (
@@ -51,8 +52,6 @@ def assessment_mine(request):
     membership = request.user.active_membership
     earlier = None
     if cycle is not None:
-        from pledges.selectors import previous_cycle
-
         earlier_cycle = previous_cycle(cycle)
         if earlier_cycle is not None:
             earlier = selectors.assessment_for_user(request.user, earlier_cycle)
@@ -511,8 +510,6 @@ def team_list(request):
 @require_GET
 def office_list(request):
     """Every assessment in the manager's office this cycle, read-only."""
-    from standards_portal.accounts.permissions import managed_office
-
     office = managed_office(request.user)
     cycle = current_cycle()
     rows = selectors.office_assessments(office, cycle) if cycle else []

@@ -207,16 +207,13 @@ def _summary_counts(cycle: Cycle, office_ids: list[int]) -> dict[tuple[int, int]
         .annotate(**fields, count_na=Sum("count_na"))
         .order_by()
     )
-    return {
-        (r["item__standard__number"], r["item__number"]): Counts.from_row(r) for r in rows
-    }
+    return {(r["item__standard__number"], r["item__number"]): Counts.from_row(r) for r in rows}
 
 
 def _answer_counts(assessments) -> dict[tuple[int, int], Counts]:
     """Counts per item among the given assessments' answers: one query."""
     fields = {
-        f"count_{v}": Count("pk", filter=Q(rating=v, not_applicable=False))
-        for v in SUMMARY_VALUES
+        f"count_{v}": Count("pk", filter=Q(rating=v, not_applicable=False)) for v in SUMMARY_VALUES
     }
     rows = (
         ItemResponse.objects.filter(assessment__in=assessments)
@@ -224,9 +221,7 @@ def _answer_counts(assessments) -> dict[tuple[int, int], Counts]:
         .annotate(**fields, count_na=Count("pk", filter=Q(not_applicable=True)))
         .order_by()
     )
-    return {
-        (r["item__standard__number"], r["item__number"]): Counts.from_row(r) for r in rows
-    }
+    return {(r["item__standard__number"], r["item__number"]): Counts.from_row(r) for r in rows}
 
 
 def _standard_rows(
@@ -236,6 +231,7 @@ def _standard_rows(
     *,
     hidden: bool,
     previous_hidden: bool,
+    also_hidden: frozenset = frozenset(),
 ) -> list[StandardRow]:
     """Item and standard figures. A standard pools only its visible items, so that
     subtracting visible items from a standard can never reveal a hidden one."""
@@ -245,7 +241,7 @@ def _standard_rows(
         pooled, previous_pooled = Counts(), Counts()
         for item in standard.items.all():
             key = (standard.number, item.number)
-            figure = _figure(counts.get(key, Counts()), hidden)
+            figure = _figure(counts.get(key, Counts()), hidden or key in also_hidden)
             before = (previous or {}).get(key)
             before_figure = _figure(before, previous_hidden) if before else None
             items.append(
@@ -479,3 +475,339 @@ def office_report(
         people=_people(memberships, assessments, standards) if identified else None,
         generated_at=timezone.now(),
     )
+
+
+# ----------------------------------------------------------------------------- association
+
+
+@dataclass
+class Spread:
+    """The distribution of office averages: shown only with at least three offices."""
+
+    offices: int
+    lowest: Decimal | None = None
+    lower_quartile: Decimal | None = None
+    median: Decimal | None = None
+    upper_quartile: Decimal | None = None
+    highest: Decimal | None = None
+
+    MIN_OFFICES = 3
+
+    @property
+    def shown(self) -> bool:
+        return self.offices >= self.MIN_OFFICES
+
+    def position(self, value: Decimal | None) -> str | None:
+        """Where a value sits: "low" (bottom quarter), "middle" or "high" (top quarter)."""
+        if value is None or not self.shown:
+            return None
+        if value < self.lower_quartile:
+            return "low"
+        if value > self.upper_quartile:
+            return "high"
+        return "middle"
+
+
+def _spread(values: list[Decimal]) -> Spread:
+    if len(values) < Spread.MIN_OFFICES:
+        return Spread(len(values))
+    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return Spread(len(values), min(values), _round(q1), _round(q2), _round(q3), max(values))
+
+
+@dataclass
+class OfficeLine:
+    office: Office
+    label: str
+    named: bool
+    staff: int
+    pledged: int
+    submitted: int
+    accepted: int
+    participation_hidden: bool
+    average: Decimal | None
+    results_hidden: bool
+
+    def rate(self, value: int) -> int | None:
+        if self.participation_hidden or not self.staff:
+            return None
+        return round(100 * value / self.staff)
+
+    @property
+    def pledged_rate(self):
+        return self.rate(self.pledged)
+
+    @property
+    def submitted_rate(self):
+        return self.rate(self.submitted)
+
+    @property
+    def accepted_rate(self):
+        return self.rate(self.accepted)
+
+
+@dataclass
+class TrendPoint:
+    cycle: Cycle
+    respondents: int | None
+    average: Decimal | None
+
+
+@dataclass
+class AssociationReport:
+    association: Association
+    cycle: Cycle
+    scale: list[RatingLevel]
+    offices: list[OfficeLine]
+    totals: Funnel
+    respondents: int
+    hidden: bool
+    standards: list[StandardRow]
+    overall: Figure
+    spread: Spread
+    standard_spreads: list[tuple[Standard, Spread]]
+    trend: list[TrendPoint]
+    generated_at: object = None
+
+    @property
+    def items(self) -> list[ItemRow]:
+        return [row for s in self.standards for row in s.items]
+
+    @property
+    def minimum(self) -> int:
+        return minimum()
+
+
+_RATED = sum((F(f"count_{v}") for v in SUMMARY_VALUES[1:]), F(f"count_{SUMMARY_VALUES[0]}"))
+_TOTAL = sum((v * F(f"count_{v}") for v in SUMMARY_VALUES[1:]), F(f"count_{SUMMARY_VALUES[0]}"))
+
+
+def _office_sums(cycle_ids: list[int], office_ids: list[int], by: tuple[str, ...]):
+    return (
+        ItemSummary.objects.filter(cycle_id__in=cycle_ids, office_id__in=office_ids)
+        .values(*by)
+        .annotate(total=Sum(_TOTAL), rated=Sum(_RATED))
+        .order_by()
+    )
+
+
+def _average(total, rated) -> Decimal | None:
+    return _round(Decimal(total) / rated) if rated else None
+
+
+@dataclass
+class _Distributions:
+    visible_offices: set
+    office_average: dict[int, Decimal | None]
+    spread: Spread
+    standard_spreads: list[tuple[Standard, Spread]]
+    office_standard_average: dict[tuple[int, int], Decimal]
+
+
+def _distributions(cycle: Cycle, offices: list[Office], standards: list[Standard]):
+    """Office averages (overall and per standard) and their spread, suppressed (3 queries)."""
+    office_ids = [o.pk for o in offices]
+    respondents = dict(
+        ParticipationSummary.objects.filter(cycle=cycle, office_id__in=office_ids).values_list(
+            "office_id", "submitted"
+        )
+    )
+    sizes = {o.pk: respondents.get(o.pk, 0) for o in offices}
+    hidden = hidden_cells(sizes)
+    visible = {pk for pk, n in sizes.items() if n and pk not in hidden}
+    office_average = {}
+    for row in _office_sums([cycle.pk], list(visible), ("office_id",)):
+        if row["rated"] and row["rated"] >= minimum():
+            office_average[row["office_id"]] = _average(row["total"], row["rated"])
+    per_standard: dict[int, list[Decimal]] = {}
+    office_standard_average = {}
+    for row in _office_sums([cycle.pk], list(visible), ("office_id", "item__standard__number")):
+        if row["rated"] and row["rated"] >= minimum():
+            value = _average(row["total"], row["rated"])
+            per_standard.setdefault(row["item__standard__number"], []).append(value)
+            office_standard_average[(row["office_id"], row["item__standard__number"])] = value
+    return (
+        _Distributions(
+            visible_offices=visible,
+            office_average=office_average,
+            spread=_spread([v for v in office_average.values() if v is not None]),
+            standard_spreads=[(s, _spread(per_standard.get(s.number, []))) for s in standards],
+            office_standard_average=office_standard_average,
+        ),
+        sizes,
+        hidden,
+    )
+
+
+def association_report(association: Association, cycle: Cycle) -> AssociationReport:
+    """Participation and results across the association's member offices, from summaries."""
+    from django.utils.translation import gettext as _
+
+    from pledges.models import Pledge
+
+    standards = edition_standards(cycle.edition)
+    for s in standards:
+        for item in s.items.all():
+            item.standard = s
+    scale = list(RatingLevel.objects.filter(edition_id=cycle.edition_id).order_by("value"))
+    offices = list(association.offices.order_by("state", "name"))
+    office_ids = [o.pk for o in offices]
+    staff = dict(
+        Membership.objects.filter(office_id__in=office_ids, ended_at__isnull=True)
+        .values("office_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("office_id", "n")
+    )
+    pledged = dict(
+        Pledge.objects.filter(cycle=cycle, office_id__in=office_ids, withdrawn_at__isnull=True)
+        .values("office_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("office_id", "n")
+    )
+    accepted = dict(
+        ParticipationSummary.objects.filter(cycle=cycle, office_id__in=office_ids).values_list(
+            "office_id", "accepted"
+        )
+    )
+    dist, respondents, results_hidden = _distributions(cycle, offices, standards)
+    staff_sizes = {pk: staff.get(pk, 0) for pk in office_ids}
+    participation_hidden = hidden_cells(staff_sizes)
+
+    lines, unnamed = [], 0
+    for office in sorted(offices, key=lambda o: (not o.named_in_benchmarks, o.state, o.name)):
+        if office.named_in_benchmarks:
+            label = office.name
+        else:
+            unnamed += 1
+            label = _("Unnamed office %(n)s") % {"n": unnamed}
+        lines.append(
+            OfficeLine(
+                office=office,
+                label=label,
+                named=office.named_in_benchmarks,
+                staff=staff_sizes[office.pk],
+                pledged=pledged.get(office.pk, 0),
+                submitted=respondents.get(office.pk, 0),
+                accepted=accepted.get(office.pk, 0),
+                participation_hidden=office.pk in participation_hidden,
+                average=dist.office_average.get(office.pk),
+                results_hidden=office.pk in results_hidden,
+            )
+        )
+
+    total_staff = sum(staff_sizes.values())
+    total_respondents = sum(respondents.values())
+    totals_hidden = too_small(total_staff)
+    hidden = total_respondents < minimum()
+
+    fields = {f"count_{v}": Sum(f"count_{v}") for v in SUMMARY_VALUES}
+    rows = (
+        ItemSummary.objects.filter(cycle=cycle, office_id__in=office_ids)
+        .values("item__standard__number", "item__number")
+        .annotate(**fields, count_na=Sum("count_na"), largest=Max(_RATED))
+        .order_by()
+    )
+    counts, largest = {}, {}
+    for r in rows:
+        key = (r["item__standard__number"], r["item__number"])
+        counts[key] = Counts.from_row(r)
+        largest[key] = r["largest"] or 0
+    # A manager knows their own office's figures: what remains without the largest
+    # office must itself be empty or large enough.
+    complement = frozenset(k for k, c in counts.items() if too_small(c.rated - largest[k]))
+    standard_rows = _standard_rows(
+        standards, counts, None, hidden=hidden, previous_hidden=True, also_hidden=complement
+    )
+    overall = _pooled(standard_rows)
+
+    return AssociationReport(
+        association=association,
+        cycle=cycle,
+        scale=scale,
+        offices=lines,
+        totals=Funnel(
+            staff=total_staff,
+            pledged=None if totals_hidden else sum(pledged.values()),
+            submitted=None if totals_hidden else total_respondents,
+            accepted=None if totals_hidden else sum(accepted.values()),
+            hidden=totals_hidden,
+        ),
+        respondents=total_respondents,
+        hidden=hidden,
+        standards=standard_rows,
+        overall=Figure(overall, hidden or overall.rated == 0),
+        spread=dist.spread,
+        standard_spreads=dist.standard_spreads,
+        trend=_trend(cycle, office_ids),
+        generated_at=timezone.now(),
+    )
+
+
+def _trend(cycle: Cycle, office_ids: list[int]) -> list[TrendPoint]:
+    """The association's overall average in every cycle up to this one (3 queries)."""
+    cycles = list(Cycle.objects.filter(opens_on__lte=cycle.opens_on).order_by("opens_on"))
+    respondents: dict[int, int] = {}
+    for cycle_id, n in (
+        ParticipationSummary.objects.filter(office_id__in=office_ids)
+        .values("cycle_id")
+        .annotate(n=Sum("submitted"))
+        .order_by()
+        .values_list("cycle_id", "n")
+    ):
+        respondents[cycle_id] = n or 0
+    sums = {
+        row["cycle_id"]: row
+        for row in _office_sums([c.pk for c in cycles], office_ids, ("cycle_id",))
+    }
+    points = []
+    for c in cycles:
+        n = respondents.get(c.pk, 0)
+        row = sums.get(c.pk)
+        if n < minimum() or row is None:
+            points.append(TrendPoint(c, None if too_small(n) else n, None))
+        else:
+            points.append(TrendPoint(c, n, _average(row["total"], row["rated"])))
+    return points
+
+
+@dataclass
+class Benchmark:
+    association: Association
+    spread: Spread
+    office_average: Decimal | None
+    standards: list[dict]
+
+    @property
+    def position(self) -> str | None:
+        return self.spread.position(self.office_average)
+
+
+def office_benchmarks(office: Office, cycle: Cycle, report: OfficeReport) -> list[Benchmark]:
+    """The office beside each of its associations' spread of office averages (4 queries each)."""
+    benchmarks = []
+    standards = [row.standard for row in report.standards]
+    for association in office.associations.order_by("name"):
+        offices = list(association.offices.all())
+        dist, _sizes, _hidden = _distributions(cycle, offices, standards)
+        own = report.overall.average
+        benchmarks.append(
+            Benchmark(
+                association=association,
+                spread=dist.spread,
+                office_average=own,
+                standards=[
+                    {
+                        "standard": row.standard,
+                        "average": row.figure.average,
+                        "spread": spread,
+                        "position": spread.position(row.figure.average),
+                    }
+                    for row, (_s, spread) in zip(
+                        report.standards, dist.standard_spreads, strict=True
+                    )
+                ],
+            )
+        )
+    return benchmarks
