@@ -1,6 +1,7 @@
 """Every write to pledges, withdrawals, reminders, cycles and the registry setting."""
 
 import datetime
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -73,7 +74,10 @@ def _existing_active(user: User, cycle: Cycle) -> Pledge | None:
 
 def clean_typed_name(value: str) -> str:
     """The typed signature, whitespace-normalized; ValidationError when unusable."""
-    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
+    value = unicodedata.normalize("NFC", value)
+    # Control and invisible formatting characters (e.g. right-to-left overrides) could make
+    # a signature display as something other than what is stored; joiners stay allowed.
+    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200c\u200d" for ch in value):
         raise ValidationError(_("Your name cannot contain control characters."), code="control")
     name = " ".join(value.split())
     if not name:

@@ -124,3 +124,16 @@ def test_a_manager_follows_pledges_and_previews_a_reminder(page, world, cycle, a
     page.wait_for_url("**/pledges/office/")
     assert "Reminder sent to 4 people" in page.content()
     axe(page, "pledge-office-reminded")
+
+
+def test_pledge_pages_work_on_a_small_screen(page, world, cycle, axe):
+    page.set_viewport_size({"width": 320, "height": 640})
+    sign_in(page, world.manager.email, PASSWORD)
+    page.goto("/pledges/sign/")
+    axe(page, "pledge-sign-320")
+    page.goto("/pledges/office/")
+    axe(page, "pledge-office-320")
+    page.goto("/pledges/office/remind/")
+    axe(page, "pledge-remind-320")
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow

@@ -86,12 +86,19 @@ def test_signing_sends_a_confirmation_with_the_code(
         ("x" * 151, "too long"),
         ("Olivia\x00Chen", "control characters"),
         ("Olivia\u0085Chen", "control characters"),
+        ("Olivia \u202enehC", "control characters"),
+        ("Olivia\u200bChen", "control characters"),
     ],
 )
 def test_unusable_names_are_refused_and_nothing_is_recorded(world, cycle, name, message):
     with pytest.raises(ValidationError, match=message):
         sign(world.official, cycle, typed_name=name)
     assert not Pledge.objects.exists()
+
+
+def test_names_in_any_script_are_accepted(world, cycle):
+    pledge = sign(world.official, cycle, typed_name="José Nuñez-Đặng 王小明")
+    assert pledge.typed_name == "José Nuñez-Đặng 王小明"
 
 
 def test_signing_without_consent_is_refused(world, cycle):
