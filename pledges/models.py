@@ -1,6 +1,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -129,6 +130,24 @@ class Cycle(models.Model):
     def is_open(self, day=None):
         day = day or timezone.localdate()
         return self.closed_early_at is None and self.opens_on <= day <= self.closes_on
+
+    def clean(self):
+        # One cycle at a time: "the current cycle" must never be ambiguous.
+        if self.opens_on and self.closes_on:
+            overlapping = (
+                Cycle.objects.filter(opens_on__lte=self.closes_on, closes_on__gte=self.opens_on)
+                .exclude(pk=self.pk)
+                .first()
+            )
+            if overlapping is not None:
+                raise ValidationError(
+                    _("These dates overlap the %(cycle)s cycle (%(opens)s to %(closes)s).")
+                    % {
+                        "cycle": overlapping.name,
+                        "opens": overlapping.opens_on,
+                        "closes": overlapping.closes_on,
+                    }
+                )
 
 
 def new_verification_code() -> str:

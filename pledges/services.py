@@ -201,6 +201,16 @@ def pledge_withdraw(
         cycle=pledge.cycle.name,
         sequence=withdrawal.sequence,
     )
+    send_templated_email(
+        to=pledge.user.email,
+        template="pledges/email/pledge_withdrawn",
+        context={
+            "pledge": pledge,
+            "name": pledge.user.get_short_name(),
+            "cycle": pledge.cycle.name,
+        },
+        language=pledge.user.preferred_language,
+    )
     return withdrawal
 
 

@@ -61,3 +61,19 @@ def test_a_cycle_with_pledges_keeps_its_edition(client, world, cycle):
     page = client.get(reverse("admin:pledges_cycle_change", args=[cycle.pk])).content.decode()
     assert 'name="edition"' not in page
     assert client.post(reverse("admin:pledges_cycle_delete", args=[cycle.pk])).status_code == 403
+
+
+def test_cycles_cannot_overlap(client, world, cycle, edition):
+    client.force_login(world.site_admin)
+    response = client.post(
+        reverse("admin:pledges_cycle_add"),
+        {
+            "name": "Overlap",
+            "edition": edition.pk,
+            "opens_on": cycle.closes_on.isoformat(),
+            "closes_on": (cycle.closes_on + datetime.timedelta(days=90)).isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    assert "overlap the 2026 cycle" in response.content.decode()
+    assert not Cycle.objects.filter(name="Overlap").exists()

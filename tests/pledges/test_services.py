@@ -131,11 +131,16 @@ def test_people_without_an_office_cannot_sign(cycle):
         sign(UserFactory(), cycle)
 
 
-def test_withdrawal_is_its_own_chained_record(world, cycle):
+def test_withdrawal_is_its_own_chained_record(
+    world, cycle, mailoutbox, django_capture_on_commit_callbacks
+):
     pledge = sign(world.official, cycle)
-    withdrawal = pledge_withdraw(
-        pledge=pledge, by=world.official, reason="Changed jobs", request_meta=META
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        withdrawal = pledge_withdraw(
+            pledge=pledge, by=world.official, reason="Changed jobs", request_meta=META
+        )
+    assert mailoutbox[-1].to == [world.official.email]
+    assert "withdrawn" in mailoutbox[-1].body
     pledge.refresh_from_db()
     assert not pledge.is_active
     assert pledge.withdrawn_at == withdrawal.withdrawn_at
