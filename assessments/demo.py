@@ -104,30 +104,31 @@ def seed_demo(demo) -> None:
     team_index = 0
     for m in memberships:
         has_reviewer = m.reports_to_id is not None
+        # Every choice is drawn whether or not the record exists, so a second run makes
+        # the same choices and finds them all done.
+        roll = rng.random()
+        earlier_state = State.ACCEPTED if rng.random() < 0.8 else State.SUBMITTED
+        if not has_reviewer:
+            earlier_state = State.DRAFT
+        draw = rng.choice(
+            [State.SUBMITTED, State.ACCEPTED, State.ACCEPTED, State.RETURNED, State.DRAFT, None]
+        )
+        fraction = rng.choice([0.2, 0.5, 0.8])
         # Last cycle: most people finished; a few never did.
-        if (m.user_id, previous.pk) not in done and rng.random() < 0.85:
-            state = State.ACCEPTED if has_reviewer and rng.random() < 0.8 else State.SUBMITTED
-            if not has_reviewer:
-                state = State.DRAFT
-            plans.append((m, previous, state, 1.0))
-        if (m.user_id, current.pk) in done:
-            continue
+        if roll < 0.85 and (m.user_id, previous.pk) not in done:
+            plans.append((m, previous, earlier_state, 1.0))
         if official is not None and m.user_id == official.pk:
-            plans.append((m, current, State.DRAFT, 0.4))
-            continue
-        if supervisor is not None and m.reports_to_id == supervisor.pk:
+            state, fraction = State.DRAFT, 0.4
+        elif supervisor is not None and m.reports_to_id == supervisor.pk:
             # The demo supervisor always has several to review, and one of each other state.
             state = TEAM_STATES[team_index % len(TEAM_STATES)]
             team_index += 1
         elif has_reviewer:
-            state = rng.choice(
-                [State.SUBMITTED, State.ACCEPTED, State.ACCEPTED, State.RETURNED, State.DRAFT, None]
-            )
+            state = draw
         else:
-            state = rng.choice([State.DRAFT, None])
-        if state is not None:
-            fraction = rng.choice([0.2, 0.5, 0.8]) if state == State.DRAFT else 1.0
-            plans.append((m, current, state, fraction))
+            state = State.DRAFT if draw in (State.DRAFT, State.SUBMITTED, State.ACCEPTED) else None
+        if state is not None and (m.user_id, current.pk) not in done:
+            plans.append((m, current, state, fraction if state == State.DRAFT else 1.0))
     if not plans:
         return
 

@@ -3,6 +3,7 @@
 Every chart is followed by a table holding its figures, its text alternative.
 """
 
+import math
 from decimal import Decimal
 
 LABEL = 250
@@ -79,16 +80,17 @@ def bars(rows: list[dict], *, top: float) -> dict:
             }
         )
     height = TOP + len(rows) * ROW + 8
-    steps = int(top) if top <= 10 else 4
+    if top <= 10:
+        ticks = [float(v) for v in range(int(top) + 1)]
+    else:
+        step = math.ceil(top / 5)
+        ticks = [float(v) for v in range(0, int(top) + 1, step)]
     return {
         "rows": out,
         "width": LABEL + BAR + 60,
         "height": height,
         "label_x": LABEL - 8,
-        "ticks": [
-            {"x": _n(LABEL + BAR * i / steps), "label": _tick(top * i / steps)}
-            for i in range(steps + 1)
-        ],
+        "ticks": [{"x": _n(LABEL + BAR * t / top), "label": _tick(t)} for t in ticks],
         "axis_bottom": height - 6,
         "bar_x": LABEL,
     }

@@ -59,8 +59,8 @@ class Counts:
         self.na += other.na
 
     @classmethod
-    def from_row(cls, row: dict) -> "Counts":
-        return cls([row[f"count_{v}"] or 0 for v in SUMMARY_VALUES], row["count_na"] or 0)
+    def from_row(cls, row: dict, prefix: str = "count_") -> "Counts":
+        return cls([row[f"{prefix}{v}"] or 0 for v in SUMMARY_VALUES], row[f"{prefix}na"] or 0)
 
 
 @dataclass
@@ -702,17 +702,18 @@ def association_report(association: Association, cycle: Cycle) -> AssociationRep
     totals_hidden = too_small(total_staff)
     hidden = total_respondents < minimum()
 
-    fields = {f"count_{v}": Sum(f"count_{v}") for v in SUMMARY_VALUES}
+    # Aliases differ from the field names: an alias named like a field would shadow it in _RATED.
+    fields = {f"sum_{v}": Sum(f"count_{v}") for v in SUMMARY_VALUES}
     rows = (
         ItemSummary.objects.filter(cycle=cycle, office_id__in=office_ids)
         .values("item__standard__number", "item__number")
-        .annotate(**fields, count_na=Sum("count_na"), largest=Max(_RATED))
+        .annotate(**fields, sum_na=Sum("count_na"), largest=Max(_RATED))
         .order_by()
     )
     counts, largest = {}, {}
     for r in rows:
         key = (r["item__standard__number"], r["item__number"])
-        counts[key] = Counts.from_row(r)
+        counts[key] = Counts.from_row(r, "sum_")
         largest[key] = r["largest"] or 0
     # A manager knows their own office's figures: what remains without the largest
     # office must itself be empty or large enough.

@@ -123,9 +123,7 @@ def office_report_csv(request, office_id):
 
 @require_GET
 def association_list(request):
-    associations = list(associations_for(request.user)) if request.user.is_authenticated else []
-    if not associations:
-        raise Http404(_("You have no association role."))
+    associations = list(associations_for(request.user))
     if len(associations) == 1:
         return redirect("reports:association-report", association_id=associations[0].pk)
     return render(request, "reports/association_list.html", {"associations": associations})

@@ -566,3 +566,66 @@ def test_the_home_page_card_and_navigation(client, world, cycle, submitted):
     assert "Status: Submitted." in body
     assert reverse("assessments:team-list") not in body
     assert reverse("assessments:assessment-mine") in body
+
+
+@pytest.mark.parametrize(
+    "name", ["assessments:team-list", "assessments:office-list", "assessments:assessment-mine"]
+)
+def test_lists_ask_anonymous_people_to_sign_in(client, db, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+@pytest.mark.parametrize("pk", [0, 99999, 2**70])
+def test_unknown_or_absurd_ids_are_404(client, world, cycle, pk):
+    client.force_login(world.official)
+    assert client.get(reverse("assessments:assessment-detail", args=[pk])).status_code == 404
+    assert client.post(reverse("assessments:assessment-edit", args=[pk]), {}).status_code == 404
+
+
+def test_copying_last_cycle_from_the_form_needs_the_current_version(
+    client, world, cycle, previous_cycle_obj
+):
+    type(previous_cycle_obj).objects.filter(pk=previous_cycle_obj.pk).update(
+        closes_on=cycle.closes_on
+    )
+    previous_cycle_obj.refresh_from_db()
+    make_assessment(world.official, previous_cycle_obj, state="submitted")
+    type(previous_cycle_obj).objects.filter(pk=previous_cycle_obj.pk).update(
+        closes_on=cycle.opens_on
+    )
+    assessment = make_assessment(world.official, cycle, answered=False)
+    client.force_login(world.official)
+    body = client.get(url("assessment-edit", assessment)).content.decode()
+    assert "Start from last cycle" in body
+    stale = client.post(url("assessment-copy-previous", assessment), {"version": "7"})
+    assert stale.status_code == 409
+    assert not assessment.responses.exists()
+    response = client.post(url("assessment-copy-previous", assessment), {"version": "1"})
+    assert response.status_code == 302
+    assert assessment.responses.count() == 38
+
+
+def test_results_detail_and_pdf_use_a_fixed_number_of_queries(
+    client, world, cycle, previous_cycle_obj, django_assert_num_queries
+):
+    assessment = make_assessment(world.official, cycle, state="returned")
+    client.force_login(world.supervisor)
+    # session, user, assessment, membership, standards, items, scale, answers, goals,
+    # previous cycle, previous assessment, review, review items (+1: the Team link)
+    with django_assert_num_queries(14):
+        assert client.get(url("assessment-results", assessment)).status_code == 200
+    with django_assert_num_queries(15):
+        assert client.get(url("assessment-detail", assessment)).status_code == 200
+    with django_assert_num_queries(13):
+        assert client.get(url("assessment-results-pdf", assessment)).status_code == 200
+
+
+def test_the_review_page_uses_a_fixed_number_of_queries(
+    client, world, cycle, django_assert_num_queries
+):
+    assessment = make_assessment(world.official, cycle, state="submitted")
+    client.force_login(world.supervisor)
+    with django_assert_num_queries(13):
+        assert client.get(url("assessment-review", assessment)).status_code == 200
