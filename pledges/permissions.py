@@ -34,14 +34,6 @@ def pledge_for_viewer(user: User, pk) -> Pledge:
     return pledge
 
 
-def pledge_for_certificate(user: User, pk) -> Pledge:
-    """An active pledge the user may download; a withdrawn one has no certificate (404)."""
-    pledge = pledge_for_viewer(user, pk)
-    if not pledge.is_active:
-        raise Http404(_("This pledge was withdrawn; it has no certificate."))
-    return pledge
-
-
 def pledge_for_withdrawal(user: User, pk) -> Pledge:
     """Only the signer may withdraw: 404 for those who cannot see it, 403 for the manager."""
     pledge = pledge_for_viewer(user, pk)

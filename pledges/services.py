@@ -214,6 +214,18 @@ def pledge_withdraw(
     return withdrawal
 
 
+def certificate_downloaded(*, pledge: Pledge, by: User, request_meta: RequestMeta) -> None:
+    """Record in the audit trail that someone downloaded a pledge's certificate."""
+    audit_record(
+        action="pledge.certificate_downloaded",
+        actor=by,
+        obj=pledge,
+        office=pledge.office,
+        ip_address=request_meta.ip_address,
+        owner=pledge.user_id == by.pk,
+    )
+
+
 @transaction.atomic
 def pledges_import(
     *, pledges: list[Pledge], withdrawals: list[tuple[int, PledgeWithdrawal]] = ()

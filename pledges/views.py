@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from standards_portal.accounts.audit import audit_record, client_ip
+from standards_portal.accounts.audit import client_ip
 from standards_portal.mail import render_email
 
 from . import selectors
@@ -32,13 +32,13 @@ from .forms import (
 from .models import Pledge
 from .permissions import (
     office_for_pledge_management,
-    pledge_for_certificate,
     pledge_for_viewer,
     pledge_for_withdrawal,
 )
 from .services import (
     RequestMeta,
     SigningClosed,
+    certificate_downloaded,
     pledge_sign,
     pledge_text,
     pledge_withdraw,
@@ -235,15 +235,8 @@ def pledge_certificate(request, pk):
         return render(
             request, "pledges/pledge_certificate_withdrawn.html", {"pledge": pledge}, status=410
         )
-    pledge = pledge_for_certificate(request.user, pk)
     filename, content_type, data = pledge_certificate_pdf(pledge)
-    audit_record(
-        action="pledge.certificate_downloaded",
-        actor=request.user,
-        obj=pledge,
-        office=pledge.office,
-        request=request,
-    )
+    certificate_downloaded(pledge=pledge, by=request.user, request_meta=request_meta(request))
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
