@@ -1,7 +1,7 @@
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from pledges.models import Pledge
 from pledges.selectors import verify_chain
@@ -67,3 +67,35 @@ def test_concurrent_signing_on_postgresql_yields_one_pledge():
     assert len({p.pk for p, _created in results if p.user_id == official.pk}) == 1
     report = verify_chain()
     assert report.intact and report.checked == 4
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_to_edit_or_delete_signed_records(world, cycle):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    import importlib
+
+    from pledges.models import PledgeWithdrawal
+    from pledges.services import pledge_withdraw
+
+    guard = importlib.import_module("pledges.migrations.0004_append_only_guard")
+    with connection.cursor() as cursor:
+        cursor.execute(guard.INSTALL)
+    pledge = sign(world.official, cycle)
+    for change in (
+        lambda: Pledge.objects.filter(pk=pledge.pk).update(typed_name="Forged"),
+        lambda: Pledge.objects.filter(pk=pledge.pk).delete(),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            change()
+    pledge_withdraw(pledge=pledge, by=world.official, reason="Moving on", request_meta=META)
+    pledge.refresh_from_db()
+    assert pledge.withdrawn_at is not None
+    for change in (
+        lambda: Pledge.objects.filter(pk=pledge.pk).update(withdrawn_at=None),
+        lambda: PledgeWithdrawal.objects.update(reason="Edited"),
+        lambda: PledgeWithdrawal.objects.all().delete(),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            change()
+    assert verify_chain().intact
