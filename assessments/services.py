@@ -391,6 +391,15 @@ def _validate_answer(item_id: int, answer: Answer, scale: set[int]) -> None:
     _check_text(answer.na_reason, NA_REASON_MAX, _("A not-applicable reason"))
 
 
+def _response_key(response: ItemResponse) -> tuple:
+    return (response.rating, response.not_applicable, response.na_reason, response.comment)
+
+
+def _answer_key(answer: Answer) -> tuple:
+    reason = answer.na_reason if answer.not_applicable else ""
+    return (answer.rating, answer.not_applicable, reason, answer.comment)
+
+
 @transaction.atomic
 def assessment_save(
     *,
@@ -400,7 +409,7 @@ def assessment_save(
     answers: dict[int, Answer],
     goals: dict[int, Goal] | None = None,
 ) -> Assessment:
-    """Save a draft: only what changed is written, in two statements; a stale version is refused."""
+    """Save a draft, writing only what changed; refuse to overwrite newer answers."""
     goals = goals or {}
     assessment = _lock(assessment)
     _require_owner(assessment, by)
@@ -424,24 +433,36 @@ def assessment_save(
     existing = {r.item_id: r for r in assessment.responses.all()}
     existing_goals = {g.standard_id: g for g in assessment.goals.all()}
     if assessment.version != version:
+        # Saved elsewhere since this form was loaded. Only answers changed since then and
+        # now submitted differently are conflicts; a double click or an identical save is not.
+        standards = {i.standard_id: i.standard for i in items.values()}
         changes = [
             {"item": items[r.item_id], "response": r}
             for r in existing.values()
             if r.changed_in_version > version
+            and r.item_id in answers
+            and _response_key(r) != _answer_key(answers[r.item_id])
         ]
         changes.sort(key=lambda c: c["item"].position)
-        goal_changes = [g for g in existing_goals.values() if g.changed_in_version > version]
-        standards = {i.standard_id: i.standard for i in items.values()}
+        goal_changes = [
+            g
+            for g in existing_goals.values()
+            if g.changed_in_version > version
+            and g.standard_id in goals
+            and (g.goal, g.target_date)
+            != (goals[g.standard_id].goal, goals[g.standard_id].target_date)
+        ]
         for g in sorted(goal_changes, key=lambda g: standards[g.standard_id].number):
             changes.append({"standard": standards[g.standard_id], "goal": g})
-        raise SaveConflict(
-            _(
-                "This assessment was saved elsewhere (another tab or device) after you opened "
-                "it. Nothing of yours was saved and nothing was overwritten."
-            ),
-            current_version=assessment.version,
-            changes=changes,
-        )
+        if changes:
+            raise SaveConflict(
+                _(
+                    "This assessment was saved elsewhere (another tab or device) after you "
+                    "opened it. Nothing of yours was saved and nothing was overwritten."
+                ),
+                current_version=assessment.version,
+                changes=changes,
+            )
 
     new_version = assessment.version + 1
     now = timezone.now()
@@ -450,12 +471,7 @@ def assessment_save(
         old = existing.get(item_id)
         if old is None and answer.is_blank:
             continue
-        if old is not None and (
-            old.rating,
-            old.not_applicable,
-            old.na_reason,
-            old.comment,
-        ) == (answer.rating, answer.not_applicable, answer.na_reason, answer.comment):
+        if old is not None and _response_key(old) == _answer_key(answer):
             continue
         row = ItemResponse(
             assessment=assessment,

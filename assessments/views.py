@@ -370,6 +370,18 @@ def assessment_results_pdf(request, pk):
 def assessment_review(request, pk):
     """The reviewer rates each item beside the official's answer, then accepts or returns."""
     assessment = assessment_for_reviewer(request.user, pk)
+    if not assessment.cycle.is_open():
+        if request.method == "POST":
+            return _refused(
+                request,
+                AssessmentRefused(
+                    _("The %(cycle)s cycle is closed; assessments can no longer be changed.")
+                    % {"cycle": assessment.cycle.name},
+                    status=403,
+                ),
+                assessment,
+            )
+        return redirect("assessments:assessment-detail", pk=assessment.pk)
     if assessment.state != Assessment.State.SUBMITTED:
         if request.method == "POST":
             return _refused(

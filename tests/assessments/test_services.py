@@ -89,6 +89,36 @@ def test_a_stale_save_is_refused_and_lists_what_changed(world, cycle):
     assert not ItemResponse.objects.filter(assessment=assessment, item=items[5]).exists()
 
 
+def test_a_stale_save_that_agrees_with_the_newer_answers_goes_through(world, cycle):
+    assessment = services.assessment_start(user=world.official, cycle=cycle)
+    items = edition_items(cycle)
+    services.assessment_save(
+        assessment=assessment,
+        by=world.official,
+        version=1,
+        answers={items[0].pk: Answer(rating=4)},
+        goals={items[0].standard_id: Goal(goal="Train")},
+    )
+    saved = services.assessment_save(
+        assessment=assessment,
+        by=world.official,
+        version=1,
+        answers={items[0].pk: Answer(rating=4), items[1].pk: Answer(rating=1)},
+        goals={items[0].standard_id: Goal(goal="Train")},
+    )
+    assert saved.version == 3
+    assert ItemResponse.objects.get(item=items[1]).rating == 1
+    with pytest.raises(SaveConflict) as error:
+        services.assessment_save(
+            assessment=assessment,
+            by=world.official,
+            version=1,
+            answers={},
+            goals={items[0].standard_id: Goal(goal="Something else")},
+        )
+    assert error.value.changes[0]["goal"].goal == "Train"
+
+
 @pytest.mark.parametrize(
     ("answer", "message"),
     [

@@ -354,6 +354,18 @@ def test_two_tabs_the_second_save_is_refused_with_what_changed(client, world, cy
     assert not ItemResponse.objects.filter(item=items[4]).exists()
 
 
+def test_a_double_click_on_save_is_not_a_conflict(client, world, cycle):
+    assessment = make_assessment(world.official, cycle, answered=False)
+    items = edition_items(cycle)
+    client.force_login(world.official)
+    data = form_data(assessment, {items[0].pk: ("3", "Same"), items[1].pk: "2"})
+    assert client.post(url("assessment-edit", assessment), data).status_code == 302
+    assert client.post(url("assessment-edit", assessment), data).status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.version == 2
+    assert assessment.responses.count() == 2
+
+
 def test_a_closed_cycle_makes_the_form_read_only(client, world, cycle):
     assessment = make_assessment(world.official, cycle, answered=False)
     type(cycle).objects.filter(pk=cycle.pk).update(closed_early_at="2026-01-01T00:00Z")
@@ -366,6 +378,17 @@ def test_a_closed_cycle_makes_the_form_read_only(client, world, cycle):
     assert "closed" in response.content.decode()
     assert client.post(reverse("assessments:assessment-start")).status_code == 403
     assert not ItemResponse.objects.exists()
+
+
+def test_a_closed_cycle_stops_reviews(client, world, cycle):
+    assessment = make_assessment(world.official, cycle, state="submitted")
+    type(cycle).objects.filter(pk=cycle.pk).update(closed_early_at="2026-01-01T00:00Z")
+    client.force_login(world.supervisor)
+    assert client.get(url("assessment-review", assessment)).status_code == 302
+    response = client.post(url("assessment-review", assessment), {"decision": "accept"})
+    assert response.status_code == 403
+    assessment.refresh_from_db()
+    assert assessment.state == "submitted"
 
 
 def test_returned_feedback_is_shown_beside_the_items_and_resubmission_works(client, world, cycle):
@@ -509,6 +532,14 @@ def test_loading_the_form_uses_a_fixed_number_of_queries(
     services.assessment_save(
         assessment=assessment, by=world.official, version=1, answers=all_answers(cycle)
     )
+    with django_assert_num_queries(11):
+        assert client.get(url("assessment-edit", assessment)).status_code == 200
+    # With last cycle's assessment present too.
+    type(previous_cycle_obj).objects.filter(pk=previous_cycle_obj.pk).update(
+        closes_on=cycle.closes_on
+    )
+    previous_cycle_obj.refresh_from_db()
+    make_assessment(world.official, previous_cycle_obj, state="submitted")
     with django_assert_num_queries(11):
         assert client.get(url("assessment-edit", assessment)).status_code == 200
 
