@@ -159,3 +159,28 @@ def test_a_manager_reads_the_office_list(page, world, cycle, axe):
     axe(page, "assessment-office")
     page.get_by_role("link", name=f"View the assessment of {world.official.full_name}").click()
     axe(page, "assessment-detail-manager")
+
+
+def test_two_tabs_the_second_save_shows_what_changed(page, world, cycle, axe):
+    items = _items(cycle)
+    sign_in(page, world.official.email, PASSWORD)
+    page.goto("/assessments/")
+    page.get_by_role("button", name="Start a new assessment").click()
+    page.wait_for_url("**/edit/")
+    other = page.context.new_page()
+    other.goto(page.url)
+
+    _choose(page, items[0], "4")
+    _press(page, "Save draft")
+    page.get_by_text("Your answers are saved").wait_for()
+
+    _choose(other, items[0], "1")
+    _press(other, "Save draft")
+    other.wait_for_selector("#error-summary")
+    assert other.evaluate("document.activeElement.id") == "error-summary"
+    summary = other.locator("#error-summary").inner_text()
+    assert "changed elsewhere" in summary
+    assert items[0].title in summary
+    assert other.locator(f"#id_item_{items[0].pk}_rating_1").is_checked()  # their input is kept
+    axe(other, "assessment-edit-conflict")
+    assert ItemResponse.objects.get(item=items[0]).rating == 4
