@@ -181,7 +181,7 @@ def seed(edition: Edition) -> Demo:
         people=people,
         cycles=_cycles(edition),
     )
-    for module_name in ("pledges.demo", "assessments.demo"):
+    for module_name in ("pledges.demo", "assessments.demo", "assessments.reports.demo"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:

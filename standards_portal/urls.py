@@ -14,6 +14,7 @@ urlpatterns = [
     path("pledges/", include("pledges.urls")),
     path("v/<str:code>", pledge_views.pledge_verify_code, name="pledge-verify-code"),
     path("assessments/", include("assessments.urls")),
+    path("reports/", include("assessments.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

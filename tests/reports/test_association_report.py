@@ -1,0 +1,91 @@
+"""Association figures from the summaries, with complementary suppression across offices."""
+
+from decimal import Decimal
+
+from assessments.reports.selectors import association_report, office_benchmarks, office_report
+
+from ..factories import OfficeFactory
+from .conftest import staff_with_answers
+
+
+def member(world, name, **kwargs):
+    office = OfficeFactory(name=name, **kwargs)
+    world.association.offices.add(office)
+    return office
+
+
+def test_offices_participation_and_averages(world, cycle):
+    staff_with_answers(world.office, cycle, [1, 2, 3, 4, 4])  # average 2.80
+    maple = member(world, "Maple")
+    staff_with_answers(maple, cycle, [3, 3, 3, 3, 3, 2])  # average 2.83
+    report = association_report(world.association, cycle)
+    lines = {line.label: line for line in report.offices}
+    assert lines["Riverside County Elections"].average == Decimal("2.80")
+    assert lines["Riverside County Elections"].staff == 10  # the world's five and five more
+    assert lines["Riverside County Elections"].submitted_rate == 50
+    assert lines["Maple"].average == Decimal("2.83")
+    assert report.respondents == 11
+    # (14 + 17) / 11 over every item
+    assert report.overall.average == Decimal("2.82")
+    assert report.items[0].figure.counts.ratings == [1, 2, 6, 2]
+
+
+def test_a_small_office_and_its_complement_are_hidden(world, cycle):
+    staff_with_answers(world.office, cycle, [3] * 6)
+    small = member(world, "Tiny")
+    staff_with_answers(small, cycle, [1, 1, 1])
+    middle = member(world, "Middle")
+    staff_with_answers(middle, cycle, [2] * 5)
+    report = association_report(world.association, cycle)
+    lines = {line.label: line for line in report.offices}
+    assert lines["Tiny"].results_hidden and lines["Tiny"].average is None
+    # Tiny's three would otherwise be total minus the others: the next smallest goes too.
+    assert lines["Middle"].results_hidden and lines["Middle"].average is None
+    assert not lines["Riverside County Elections"].results_hidden
+    assert lines["Tiny"].participation_hidden  # a staff of three
+
+
+def test_item_figures_are_hidden_when_all_but_one_office_is_small(world, cycle):
+    staff_with_answers(world.office, cycle, [3] * 6)
+    other = member(world, "Other")
+    staff_with_answers(other, cycle, [1, 1, 1])
+    report = association_report(world.association, cycle)
+    # Riverside's manager knows their own figures; the rest is three people.
+    assert all(row.figure.hidden for row in report.items)
+    assert report.overall.average is None
+
+
+def test_offices_that_opt_out_appear_unnamed_and_last(world, cycle):
+    quiet = member(world, "Aardvark County", named_in_benchmarks=False)
+    staff_with_answers(quiet, cycle, [3] * 5)
+    report = association_report(world.association, cycle)
+    assert [line.label for line in report.offices] == [
+        "Riverside County Elections",
+        "Unnamed office 1",
+    ]
+    assert "Aardvark" not in str([line.label for line in report.offices])
+
+
+def test_the_spread_of_office_averages_and_the_benchmark(world, cycle):
+    staff_with_answers(world.office, cycle, [1] * 5)
+    for name, rating in [("B", 2), ("C", 3), ("D", 4)]:
+        staff_with_answers(member(world, name), cycle, [rating] * 5)
+    report = association_report(world.association, cycle)
+    spread = report.spread
+    assert spread.offices == 4
+    assert (spread.lowest, spread.median, spread.highest) == (1, Decimal("2.50"), 4)
+    assert (spread.lower_quartile, spread.upper_quartile) == (Decimal("1.75"), Decimal("3.25"))
+    own = office_report(world.office, cycle)
+    (benchmark,) = office_benchmarks(world.office, cycle, own)
+    assert benchmark.office_average == Decimal("1.00")
+    assert benchmark.position == "low"
+
+
+def test_the_trend_shows_each_cycle_once_large_enough(world, cycle, earlier_cycle):
+    staff_with_answers(world.office, earlier_cycle, [2] * 4)
+    staff_with_answers(world.office, cycle, [3] * 5)
+    report = association_report(world.association, cycle)
+    assert [(p.cycle, p.respondents, p.average) for p in report.trend] == [
+        (earlier_cycle, None, None),
+        (cycle, 5, Decimal("3.00")),
+    ]
