@@ -73,7 +73,10 @@ def _valid_ip(value: str | None) -> str | None:
 def request_meta(request) -> RequestMeta:
     return RequestMeta(
         ip_address=_valid_ip(client_ip(request)),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        # Control characters (NUL above all) cannot be stored in PostgreSQL text.
+        user_agent="".join(
+            ch for ch in request.META.get("HTTP_USER_AGENT", "") if ch.isprintable()
+        ),
         auth_method=auth_method(request),
     )
 

@@ -450,3 +450,12 @@ def test_a_garbled_client_address_is_recorded_as_unknown(client, world, cycle):
     response = client.post(reverse("pledges:pledge-sign"), sign_form(cycle), REMOTE_ADDR="bogus")
     assert response.status_code == 302
     assert Pledge.objects.get().ip_address is None
+
+
+def test_a_strange_user_agent_is_stored_safely(client, world, cycle):
+    fresh_login(client, world.official)
+    client.post(
+        reverse("pledges:pledge-sign"), sign_form(cycle), HTTP_USER_AGENT="Bot\x00\x1b" + "x" * 900
+    )
+    pledge = Pledge.objects.get()
+    assert pledge.user_agent.startswith("Botx") and len(pledge.user_agent) == 500
