@@ -23,11 +23,16 @@ def _get(assessment_id) -> Assessment:
 
 
 def relation(user: User, assessment: Assessment) -> str | None:
-    """How the user stands to the assessment: owner, reviewer, supervisor, manager or None."""
+    """How the user stands to the assessment: owner, reviewer, supervisor, manager or None.
+
+    Only the official sees a draft until it is first submitted."""
     if not user.is_authenticated:
         return None
     if assessment.user_id == user.pk:
         return "owner"
+    if assessment.submitted_at is None:
+        # A draft that was never submitted is the official's alone.
+        return None
     membership = user.active_membership
     if membership is None or membership.office_id != assessment.office_id:
         return None

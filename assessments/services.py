@@ -121,7 +121,9 @@ def _require_editable(assessment: Assessment) -> None:
 
 def _current_membership(user: User) -> Membership | None:
     return (
-        Membership.objects.filter(user=user, ended_at__isnull=True).select_related("office").first()
+        Membership.objects.filter(user=user, ended_at__isnull=True)
+        .select_related("office", "reports_to")
+        .first()
     )
 
 
@@ -189,10 +191,18 @@ def _change_state(
     elif assessment.accepted_at is not None:
         assessment.accepted_at = None
         fields.append("accepted_at")
-    if assessment.reviewer_id is None and to_state == State.SUBMITTED:
+    if action == Transition.Action.SUBMITTED or (
+        assessment.reviewer_id is None and to_state == State.SUBMITTED
+    ):
+        # Reporting lines decide the reviewer at first submission; managers reassign after.
         membership = _current_membership(assessment.user)
-        if membership is not None and membership.reports_to_id:
+        if (
+            membership is not None
+            and membership.reports_to_id
+            and membership.reports_to_id != assessment.reviewer_id
+        ):
             assessment.reviewer_id = membership.reports_to_id
+            assessment.reviewer = membership.reports_to
             fields.append("reviewer")
     assessment.full_clean(validate_constraints=False, validate_unique=False)
     assessment.save(update_fields=fields)

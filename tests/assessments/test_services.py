@@ -420,6 +420,19 @@ def test_copying_without_a_previous_assessment_is_refused(world, cycle):
     assert not Assessment.objects.exists()
 
 
+def test_the_reviewer_follows_the_reporting_line_at_first_submission(world, cycle):
+    assessment = services.assessment_start(user=world.official, cycle=cycle)
+    membership = world.official.active_membership
+    membership.reports_to = world.other_supervisor
+    membership.save(update_fields=["reports_to"])
+    services.assessment_save(
+        assessment=assessment, by=world.official, version=1, answers=all_answers(cycle)
+    )
+    services.assessment_submit(assessment=assessment, by=world.official)
+    assessment.refresh_from_db()
+    assert assessment.reviewer == world.other_supervisor
+
+
 def test_the_reviewer_is_the_supervisor_at_submission_when_none_was_set(world, cycle):
     assessment = services.assessment_start(user=world.official, cycle=cycle)
     Assessment.objects.filter(pk=assessment.pk).update(reviewer=None)

@@ -95,7 +95,8 @@ def test_anonymous_people_are_asked_to_sign_in(client, submitted, name):
     ],
 )
 def test_only_the_official_edits(client, world, cycle, who, status):
-    assessment = make_assessment(world.official, cycle, state="draft", answered=False)
+    # A returned assessment: the supervisor and manager may read it, not edit it.
+    assessment = make_assessment(world.official, cycle, state="returned")
     client.force_login(getattr(world, who))
     assert client.get(url("assessment-edit", assessment)).status_code == status
     response = client.post(
@@ -104,6 +105,16 @@ def test_only_the_official_edits(client, world, cycle, who, status):
     )
     assert response.status_code == (302 if who == "official" else status)
     assert ItemResponse.objects.filter(rating=1).exists() == (who == "official")
+
+
+@pytest.mark.parametrize("who", ["supervisor", "manager", "colleague", "analyst"])
+def test_a_draft_is_private_until_first_submitted(client, world, cycle, who):
+    assessment = make_assessment(world.official, cycle, state="draft")
+    client.force_login(getattr(world, who))
+    for name in ("assessment-detail", "assessment-results", "assessment-results-pdf"):
+        assert client.get(url(name, assessment)).status_code == 404
+    client.force_login(world.official)
+    assert client.get(url("assessment-detail", assessment)).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -159,6 +170,7 @@ def test_the_team_page_lists_direct_reports_only(client, world, submitted):
     assert world.official.full_name in body
     assert "Submitted" in body
     assert url("assessment-review", submitted) in body
+    assert url("assessment-detail", submitted) in body
     assert world.colleague.full_name not in body
     client.force_login(world.other_supervisor)
     body = client.get(reverse("assessments:team-list")).content.decode()
