@@ -45,3 +45,28 @@ def office_for_report(user: User, office_id) -> tuple[Office, str]:
 def association_for_report(user: User, association_id) -> Association:
     """An association the user is an analyst or administrator of; 404 otherwise."""
     return association_for(user, association_id)
+
+
+def report_file_for(user: User, report_file_id):
+    """A background PDF the user asked for and may still read; 404 otherwise."""
+    from .models import ReportFile
+
+    if not user.is_authenticated:
+        raise Http404
+    report_file = (
+        ReportFile.objects.select_related("office", "association", "cycle")
+        .filter(pk=report_file_id, requested_by=user)
+        .first()
+    )
+    if report_file is None:
+        raise Http404(_("No such file."))
+    try:
+        if report_file.office_id is not None:
+            _office, scope = office_for_report(user, report_file.office_id)
+            if report_file.identified and scope != MANAGER:
+                raise Http404(_("No such file."))
+        else:
+            association_for_report(user, report_file.association_id)
+    except PermissionDenied:
+        raise Http404(_("No such file.")) from None
+    return report_file

@@ -812,3 +812,15 @@ def office_benchmarks(office: Office, cycle: Cycle, report: OfficeReport) -> lis
             )
         )
     return benchmarks
+
+
+def report_files(user: User, *, cycle: Cycle, office=None, association=None, team_lead=None):
+    """The user's latest background PDFs of this report, without their content (1 query)."""
+    from .models import ReportFile
+
+    files = ReportFile.objects.filter(requested_by=user, cycle=cycle).defer("content")
+    if office is not None:
+        files = files.filter(office=office, team_lead=team_lead)
+    else:
+        files = files.filter(association=association)
+    return list(files.order_by("-created_at", "-id")[:3])

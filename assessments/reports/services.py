@@ -5,7 +5,8 @@ from django.db.models import Count, F, Q
 
 from assessments.models import Assessment, ItemResponse
 
-from .models import SUMMARY_VALUES, ItemSummary, ParticipationSummary
+from .models import SUMMARY_VALUES, ItemSummary, ParticipationSummary, ReportFile
+from .tasks import render_report_file
 
 State = Assessment.State
 
@@ -127,3 +128,48 @@ def summaries_rebuild(*, batch_size: int = 5000) -> tuple[int, int]:
         batch_size=batch_size,
     )
     return len(created_items), len(created_participation)
+
+
+# ----------------------------------------------------------------------------- background PDFs
+
+
+@transaction.atomic
+def report_file_request(
+    *,
+    by,
+    cycle,
+    office=None,
+    association=None,
+    team_lead=None,
+    identified: bool = False,
+    language: str = "en",
+) -> ReportFile:
+    """Record a PDF to prepare and queue its rendering once the request commits."""
+    report_file = ReportFile(
+        kind=ReportFile.Kind.OFFICE if office is not None else ReportFile.Kind.ASSOCIATION,
+        office=office,
+        association=association,
+        cycle=cycle,
+        team_lead=team_lead,
+        identified=identified,
+        language=language,
+        requested_by=by,
+    )
+    report_file.full_clean()
+    report_file.save()
+    transaction.on_commit(lambda: render_report_file.enqueue(report_file.pk))
+    return report_file
+
+
+@transaction.atomic
+def report_file_retry(*, report_file: ReportFile) -> ReportFile:
+    """Queue a failed PDF again."""
+    report_file = ReportFile.objects.select_for_update().get(pk=report_file.pk)
+    if report_file.status != ReportFile.Status.FAILED:
+        return report_file
+    report_file.status = ReportFile.Status.PENDING
+    report_file.error = ""
+    report_file.finished_at = None
+    report_file.save(update_fields=["status", "error", "finished_at"])
+    transaction.on_commit(lambda: render_report_file.enqueue(report_file.pk))
+    return report_file

@@ -25,4 +25,17 @@ urlpatterns = [
         views.association_report_csv,
         name="association-report-csv",
     ),
+    path(
+        "offices/<int:office_id>/report.pdf/prepare",
+        views.office_report_pdf_prepare,
+        name="office-report-pdf-prepare",
+    ),
+    path(
+        "associations/<int:association_id>/report.pdf/prepare",
+        views.association_report_pdf_prepare,
+        name="association-report-pdf-prepare",
+    ),
+    path("files/<int:pk>/", views.report_file_download, name="report-file"),
+    path("files/<int:pk>/status", views.report_file_status, name="report-file-status"),
+    path("files/<int:pk>/retry", views.report_file_retry, name="report-file-retry"),
 ]

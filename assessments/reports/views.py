@@ -1,21 +1,32 @@
 """Thin views: check who asks, parse the filters with a form, read, render or export."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from standards_portal.accounts.selectors import associations_for
 
-from . import exports, selectors
+from . import exports, selectors, services
 from .forms import ReportFilterForm
+from .models import ReportFile
 from .permissions import (
     MANAGER,
     association_for_report,
     office_for_report,
     office_report_scope,
+    report_file_for,
 )
+
+
+def background_threshold() -> int:
+    """Reports covering more people than this render their PDF in the background."""
+    return getattr(settings, "REPORT_PDF_BACKGROUND_PEOPLE", 100)
 
 
 class BadFilter(Exception):
@@ -31,7 +42,8 @@ def _bad_filter(request, form):
 
 def _filters(request, *, office=None, scope=""):
     """The cycle and team asked for; 404 for ids naming nothing visible, 400 if malformed."""
-    form = ReportFilterForm(request.GET, user=request.user, office=office, scope=scope)
+    data = request.POST if request.method == "POST" else request.GET
+    form = ReportFilterForm(data, user=request.user, office=office, scope=scope)
     if not form.is_valid():
         if form.unknown():
             raise Http404(_("No such cycle or team."))
@@ -83,6 +95,11 @@ def office_report(request, office_id):
     if report is not None and scope == MANAGER and report.team_lead is None:
         benchmarks = selectors.office_benchmarks(office, report.cycle, report)
     context = exports.office_context(report, benchmarks=benchmarks) if report else {}
+    if report is not None:
+        context["background"] = report.funnel.staff > background_threshold()
+        context["files"] = selectors.report_files(
+            request.user, cycle=report.cycle, office=office, team_lead=report.team_lead
+        )
     return render(
         request,
         "reports/office_report.html",
@@ -143,6 +160,11 @@ def association_report(request, association_id):
     except BadFilter as error:
         return _bad_filter(request, error.form)
     context = exports.association_context(report) if report else {}
+    if report is not None:
+        context["background"] = report.totals.staff > background_threshold()
+        context["files"] = selectors.report_files(
+            request.user, cycle=report.cycle, association=association
+        )
     return render(
         request,
         "reports/association_report.html",
@@ -170,3 +192,93 @@ def association_report_csv(request, association_id):
     if report is None:
         raise Http404(_("No cycle has opened yet."))
     return _download(*exports.association_report_csv(report))
+
+
+# ----------------------------------------------------------------------------- background PDFs
+
+
+@require_POST
+def office_report_pdf_prepare(request, office_id):
+    office, scope = office_for_report(request.user, office_id)
+    try:
+        _form, cycle, team = _filters(request, office=office, scope=scope)
+    except BadFilter as error:
+        return _bad_filter(request, error.form)
+    if cycle is None:
+        raise Http404(_("No cycle has opened yet."))
+    if scope != MANAGER:
+        team = request.user
+    services.report_file_request(
+        by=request.user,
+        cycle=cycle,
+        office=office,
+        team_lead=team,
+        identified=scope == MANAGER,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    messages.info(request, _("The PDF is being prepared. It will be offered here when ready."))
+    query = {"cycle": cycle.pk, **({"team": team.pk} if scope == MANAGER and team else {})}
+    return redirect(_with_query(reverse("reports:office-report", args=[office.pk]), query))
+
+
+@require_POST
+def association_report_pdf_prepare(request, association_id):
+    association = association_for_report(request.user, association_id)
+    try:
+        _form, cycle, _team = _filters(request)
+    except BadFilter as error:
+        return _bad_filter(request, error.form)
+    if cycle is None:
+        raise Http404(_("No cycle has opened yet."))
+    services.report_file_request(
+        by=request.user,
+        cycle=cycle,
+        association=association,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    messages.info(request, _("The PDF is being prepared. It will be offered here when ready."))
+    url = reverse("reports:association-report", args=[association.pk])
+    return redirect(_with_query(url, {"cycle": cycle.pk}))
+
+
+def _with_query(url: str, query: dict) -> str:
+    from urllib.parse import urlencode
+
+    return f"{url}?{urlencode(query)}"
+
+
+@require_GET
+def report_file_download(request, pk):
+    report_file = report_file_for(request.user, pk)
+    if report_file.status != ReportFile.Status.READY:
+        raise Http404(_("This file is not ready."))
+    return _download(report_file.filename, "application/pdf", bytes(report_file.content))
+
+
+@require_GET
+def report_file_status(request, pk):
+    report_file = report_file_for(request.user, pk)
+    ready = report_file.status == ReportFile.Status.READY
+    return JsonResponse(
+        {
+            "status": report_file.status,
+            "label": str(report_file.get_status_display()),
+            "url": reverse("reports:report-file", args=[report_file.pk]) if ready else "",
+        }
+    )
+
+
+@require_POST
+def report_file_retry(request, pk):
+    report_file = report_file_for(request.user, pk)
+    services.report_file_retry(report_file=report_file)
+    messages.info(request, _("The PDF is being prepared again."))
+    if report_file.office_id is not None:
+        query = {"cycle": report_file.cycle_id}
+        if report_file.identified and report_file.team_lead_id:
+            query["team"] = report_file.team_lead_id
+        url = reverse("reports:office-report", args=[report_file.office_id])
+    else:
+        query = {"cycle": report_file.cycle_id}
+        url = reverse("reports:association-report", args=[report_file.association_id])
+    return redirect(_with_query(url, query))
