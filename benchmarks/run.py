@@ -139,6 +139,7 @@ def main() -> None:
             f"| {name} | `{url}` | {best:.2f} | {median:.2f} | {median / limit:.1f} "
             f"| {queries} | {status} |"
         )
+    lines += __import__("reports_bench").run()  # the reports' figures: benchmarks/reports_bench.py
     lines.append("")
     (ROOT / "benchmarks" / "RESULTS.md").write_text("\n".join(lines) + "\n")
     print(f"Wrote benchmarks/RESULTS.md (setup {setup_seconds:.1f} s, DEBUG={settings.DEBUG})")

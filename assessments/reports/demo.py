@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import Assessment, ItemResponse, Transition
+from pledges.chain import CONSENT_TEXT
 from pledges.models import ApplicationItem, Pledge
-from pledges.services import RequestMeta, pledge_sign
+from pledges.services import pledge_text, pledges_import
 from standards_portal.accounts.models import Membership, Office
 
 from .services import summaries_rebuild
@@ -41,6 +42,7 @@ def seed_demo(demo) -> None:
     items = list(
         ApplicationItem.objects.filter(standard__edition_id=current.edition_id).order_by("position")
     )
+    pledges: list[Pledge] = []
     for name, state, kind, staff, base in OFFICES:
         office, _created = Office.objects.get_or_create(
             name=name, state=state, defaults={"kind": kind}
@@ -60,24 +62,16 @@ def seed_demo(demo) -> None:
                     "user_id", flat=True
                 )
             )
+            signed = set(
+                Pledge.objects.filter(cycle=cycle, user__in=people).values_list(
+                    "user_id", flat=True
+                )
+            )
+            _text, digest = pledge_text(cycle)
             shift = -0.3 if cycle != current else 0.0
             for n, user in enumerate(people):
                 if cycle == current and n % 4 == 3:
                     continue  # a quarter have not finished this cycle
-                if cycle == current and cycle.is_open():
-                    has_pledge = Pledge.objects.filter(
-                        user=user, cycle=cycle, withdrawn_at__isnull=True
-                    ).exists()
-                    if not has_pledge:
-                        pledge_sign(
-                            user=user,
-                            cycle=cycle,
-                            typed_name=user.full_name,
-                            consent=True,
-                            request_meta=RequestMeta(ip_address="192.0.2.10"),
-                        )
-                if user.pk in done:
-                    continue
                 at = min(
                     timezone.now() - datetime.timedelta(days=1),
                     timezone.make_aware(
@@ -85,6 +79,23 @@ def seed_demo(demo) -> None:
                     )
                     + datetime.timedelta(days=20 + n),
                 )
+                if user.pk not in signed:
+                    pledges.append(
+                        Pledge(
+                            user=user,
+                            office=office,
+                            cycle=cycle,
+                            edition_id=cycle.edition_id,
+                            typed_name=user.full_name,
+                            consent_text=str(CONSENT_TEXT),
+                            signed_at=at - datetime.timedelta(days=3),
+                            ip_address="192.0.2.20",
+                            auth_method=Pledge.AuthMethod.PASSWORD,
+                            text_sha256=digest,
+                        )
+                    )
+                if user.pk in done:
+                    continue
                 accepted = n % 2 == 0
                 assessment = Assessment.objects.create(
                     user=user,
@@ -124,4 +135,7 @@ def seed_demo(demo) -> None:
                         by=manager,
                         at=at + datetime.timedelta(days=2),
                     )
+    if pledges:
+        # The chain is ordered by signing time, as pledges_import expects.
+        pledges_import(pledges=sorted(pledges, key=lambda p: p.signed_at))
     summaries_rebuild()

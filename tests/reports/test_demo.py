@@ -19,8 +19,17 @@ def test_the_demo_shows_real_figures_suppression_and_a_benchmark(edition):
     assert not own.hidden and own.previous_overall is not None
     assert office_benchmarks(riverside, cycle, own)[0].position is not None
 
+    from pledges.models import Pledge
+    from pledges.selectors import verify_chain
+
+    pine = report.offices[[line.label for line in report.offices].index("Pine County Elections")]
+    assert pine.pledged > 0
+    assert verify_chain().intact  # the demo's pledges join the hash chain properly
+
     before = snapshot()
+    pledges = Pledge.objects.count()
     counts = Assessment.objects.count()
     seed(edition)
     assert Assessment.objects.count() == counts
+    assert Pledge.objects.count() == pledges
     assert snapshot() == before

@@ -156,3 +156,52 @@ def test_maintained_summaries_equal_a_rebuild_after_any_sequence(world, cycle, t
         summaries_rebuild()
         assert snapshot() == maintained
         transaction.set_rollback(True)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_in_one_office_lose_no_counts_on_postgresql():
+    import threading
+
+    from django.db import connection
+
+    from ..factories import CycleFactory, OfficeFactory, load_edition
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    edition = load_edition()
+    cycle = CycleFactory(edition=edition)
+    office = OfficeFactory()
+    lead = MembershipFactory(office=office, role=Membership.Role.MANAGER).user
+    people = [MembershipFactory(office=office, reports_to=lead).user for _ in range(8)]
+    assessments = []
+    for n, user in enumerate(people):
+        assessment = services.assessment_start(user=user, cycle=cycle)
+        answers = all_answers(cycle, rating=1 + n % 4)
+        services.assessment_save(
+            assessment=assessment, by=user, version=assessment.version, answers=answers
+        )
+        assessments.append(assessment)
+    barrier = threading.Barrier(len(people))
+    errors = []
+
+    def submit(assessment, user):
+        try:
+            barrier.wait()
+            services.assessment_submit(assessment=assessment, by=user)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(a, u)) for a, u in zip(assessments, people)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    maintained = snapshot()
+    assert ParticipationSummary.objects.get(office=office, cycle=cycle).submitted == 8
+    assert {row[-1] for row in maintained[0]} == {8}
+    summaries_rebuild()
+    assert snapshot() == maintained
