@@ -19,7 +19,7 @@ from standards_portal.accounts.models import Association, Membership, Office, Us
 
 from .models import SUMMARY_VALUES, ItemSummary, ParticipationSummary
 from .services import COUNTED_STATES
-from .suppression import hidden_cells, minimum, subset_hidden, too_small
+from .suppression import hidden_cells, minimum, too_small
 
 COUNTED = list(COUNTED_STATES)
 HIGHLIGHTS = 5  # strongest items, items most in need of training, largest gaps
@@ -371,7 +371,7 @@ def office_report(
         .select_related("user")
         .order_by("user__full_name", "user__email")
     )
-    office_staff = len(memberships)
+    team_of = {m.user_id: m.reports_to_id for m in memberships}
     if team_lead is not None:
         memberships = [m for m in memberships if m.reports_to_id == team_lead.pk]
     user_ids = [m.user_id for m in memberships]
@@ -388,15 +388,20 @@ def office_report(
             submitted=Count("pk", filter=Q(state__in=COUNTED)),
             accepted=Count("pk", filter=Q(state=Assessment.State.ACCEPTED)),
         )
-        office_respondents = (
-            ParticipationSummary.objects.filter(office=office, cycle=cycle)
-            .values_list("submitted", flat=True)
-            .first()
-            or 0
-        )
         submitted, accepted = counts_row["submitted"], counts_row["accepted"]
-        hidden = subset_hidden(submitted, office_respondents) or submitted < minimum()
-        funnel_hidden = subset_hidden(staff, office_staff) or staff < minimum()
+        # The office's teams partition it (people who left form one more part): a team
+        # is shown only if no combination of visible parts isolates a small one.
+        respondents_by_team: dict = {}
+        for user_id in Assessment.objects.filter(
+            cycle=cycle, office=office, state__in=COUNTED
+        ).values_list("user_id", flat=True):
+            key = team_of.get(user_id, "left")
+            respondents_by_team[key] = respondents_by_team.get(key, 0) + 1
+        staff_by_team: dict = {}
+        for key in team_of.values():
+            staff_by_team[key] = staff_by_team.get(key, 0) + 1
+        hidden = submitted < minimum() or team_lead.pk in hidden_cells(respondents_by_team)
+        funnel_hidden = staff < minimum() or team_lead.pk in hidden_cells(staff_by_team)
         counted = assessments.filter(state__in=COUNTED)
         counts = {} if hidden else _answer_counts(counted)
     else:
@@ -699,8 +704,10 @@ def association_report(association: Association, cycle: Cycle) -> AssociationRep
 
     total_staff = sum(staff_sizes.values())
     total_respondents = sum(respondents.values())
-    totals_hidden = too_small(total_staff)
-    hidden = total_respondents < minimum()
+    # An office's manager knows their own office: what the association adds to it must
+    # itself be empty or large enough, or the total would reveal the others.
+    totals_hidden = too_small(total_staff) or _rest_too_small(staff_sizes)
+    hidden = total_respondents < minimum() or _rest_too_small(respondents)
 
     # Aliases differ from the field names: an alias named like a field would shadow it in _RATED.
     fields = {f"sum_{v}": Sum(f"count_{v}") for v in SUMMARY_VALUES}
@@ -746,18 +753,21 @@ def association_report(association: Association, cycle: Cycle) -> AssociationRep
     )
 
 
+def _rest_too_small(sizes: dict) -> bool:
+    """True when the total minus its largest part is a small group."""
+    values = list(sizes.values())
+    return bool(values) and too_small(sum(values) - max(values))
+
+
 def _trend(cycle: Cycle, office_ids: list[int]) -> list[TrendPoint]:
     """The association's overall average in every cycle up to this one (3 queries)."""
     cycles = list(Cycle.objects.filter(opens_on__lte=cycle.opens_on).order_by("opens_on"))
-    respondents: dict[int, int] = {}
-    for cycle_id, n in (
-        ParticipationSummary.objects.filter(office_id__in=office_ids)
-        .values("cycle_id")
-        .annotate(n=Sum("submitted"))
-        .order_by()
-        .values_list("cycle_id", "n")
-    ):
-        respondents[cycle_id] = n or 0
+    per_office: dict[int, dict[int, int]] = {}
+    for cycle_id, office_id, n in ParticipationSummary.objects.filter(
+        office_id__in=office_ids
+    ).values_list("cycle_id", "office_id", "submitted"):
+        per_office.setdefault(cycle_id, {})[office_id] = n
+    respondents = {cycle_id: sum(sizes.values()) for cycle_id, sizes in per_office.items()}
     sums = {
         row["cycle_id"]: row
         for row in _office_sums([c.pk for c in cycles], office_ids, ("cycle_id",))
@@ -766,8 +776,9 @@ def _trend(cycle: Cycle, office_ids: list[int]) -> list[TrendPoint]:
     for c in cycles:
         n = respondents.get(c.pk, 0)
         row = sums.get(c.pk)
-        if n < minimum() or row is None:
-            points.append(TrendPoint(c, None if too_small(n) else n, None))
+        hidden = too_small(n) or _rest_too_small(per_office.get(c.pk, {}))
+        if hidden or n < minimum() or row is None:
+            points.append(TrendPoint(c, None if hidden else n, None))
         else:
             points.append(TrendPoint(c, n, _average(row["total"], row["rated"])))
     return points

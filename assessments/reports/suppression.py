@@ -35,8 +35,3 @@ def hidden_cells(sizes: Mapping[Hashable, int]) -> set:
         hidden.add(key)
         hidden_people += size
     return hidden
-
-
-def subset_hidden(subset: int, whole: int) -> bool:
-    """A part (a team) of a visible whole (the office): hidden when it or the rest is small."""
-    return too_small(subset) or too_small(whole - subset)

@@ -53,6 +53,9 @@ def test_item_figures_are_hidden_when_all_but_one_office_is_small(world, cycle):
     # Riverside's manager knows their own figures; the rest is three people.
     assert all(row.figure.hidden for row in report.items)
     assert report.overall.average is None
+    assert report.hidden
+    assert report.totals.hidden and report.totals.submitted is None
+    assert [(p.respondents, p.average) for p in report.trend] == [(None, None)]
 
 
 def test_offices_that_opt_out_appear_unnamed_and_last(world, cycle):

@@ -99,3 +99,16 @@ def test_the_identified_table_gives_each_persons_average_per_standard(world, cyc
     assert row.averages[0] == Decimal("2.40")  # standard 1 has 5 items: (4 + 2*4) / 5
     assert row.averages[1] == Decimal("2.00")
     assert office_report(world.office, cycle).people is None
+
+
+def test_two_visible_teams_cannot_reveal_a_small_third_by_subtraction(world, cycle):
+    staff_with_answers(world.office, cycle, [1, 2, 3, 4, 4], reports_to=world.supervisor)
+    staff_with_answers(world.office, cycle, [2, 3, 3, 3, 3], reports_to=world.other_supervisor)
+    staff_with_answers(world.office, cycle, [4, 4], reports_to=world.manager)
+    # office - team A - team B = the manager's two direct reports: one of A, B goes too.
+    shown = [
+        not office_report(world.office, cycle, team_lead=lead).hidden
+        for lead in (world.supervisor, world.other_supervisor)
+    ]
+    assert shown.count(True) <= 1
+    assert office_report(world.office, cycle, team_lead=world.manager).hidden

@@ -1,4 +1,4 @@
-from assessments.reports.suppression import hidden_cells, subset_hidden, too_small
+from assessments.reports.suppression import hidden_cells, too_small
 
 
 def test_groups_of_four_are_too_small_and_five_are_not():
@@ -18,10 +18,3 @@ def test_small_cells_that_together_reach_the_minimum_need_no_complement():
 
 def test_nothing_is_hidden_when_every_cell_is_large_enough_or_empty():
     assert hidden_cells({"a": 5, "b": 0, "c": 9}) == set()
-
-
-def test_a_team_is_hidden_when_the_rest_of_the_office_is_small():
-    assert not subset_hidden(5, 10)
-    assert subset_hidden(5, 7)  # office minus team = 2 people
-    assert not subset_hidden(5, 5)  # the team is the whole office
-    assert subset_hidden(4, 10)
