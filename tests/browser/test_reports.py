@@ -53,3 +53,16 @@ def test_an_analyst_reads_the_association_report_and_downloads_the_csv(page, wor
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][0] == "office"
     assert "Quiet County" not in text
+
+
+def test_a_supervisor_sees_a_suppressed_team_report_and_a_clear_400(page, world, cycle, axe):
+    staff_with_answers(world.office, cycle, [1, 2, 3], reports_to=world.supervisor)
+    sign_in(page, world.supervisor.email, PASSWORD)
+    page.get_by_role("link", name="Office report").click()
+    page.wait_for_url(f"**/reports/offices/{world.office.pk}/")
+    assert "The results are suppressed" in page.content()
+    axe(page, "reports-office-suppressed")
+    response = page.goto(f"/reports/offices/{world.office.pk}/?cycle=abc")
+    assert response.status == 400
+    assert "Choose a cycle from the list." in page.content()
+    axe(page, "reports-bad-filter")
