@@ -582,6 +582,11 @@ class AssociationReport:
     def minimum(self) -> int:
         return minimum()
 
+    @property
+    def staff_total_shown(self) -> bool:
+        """Unnamed offices' staff counts are left out, so the total would give them away."""
+        return all(line.named for line in self.offices)
+
 
 _RATED = sum((F(f"count_{v}") for v in SUMMARY_VALUES[1:]), F(f"count_{SUMMARY_VALUES[0]}"))
 _TOTAL = sum((v * F(f"count_{v}") for v in SUMMARY_VALUES[1:]), F(f"count_{SUMMARY_VALUES[0]}"))

@@ -67,6 +67,7 @@ def test_offices_that_opt_out_appear_unnamed_and_last(world, cycle):
         "Unnamed office 1",
     ]
     assert "Aardvark" not in str([line.label for line in report.offices])
+    assert not report.staff_total_shown  # the total minus the named would give its staff
 
 
 def test_the_spread_of_office_averages_and_the_benchmark(world, cycle):
