@@ -3,6 +3,7 @@
 import csv
 import io
 
+import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from pypdf import PdfReader
@@ -105,3 +106,32 @@ def test_the_association_csv_and_pdf(client, world, cycle):
     reader, text = pdf_text(response.content)
     assert world.association.name in reader.pages[0].extract_text()
     assert "Member offices" in text and "2.80" in text
+
+
+@pytest.mark.parametrize(("people", "queries"), [(1, 15), (5, 17), (30, 17)])
+def test_the_identified_csv_runs_a_fixed_number_of_queries(
+    client, world, cycle, django_assert_num_queries, people, queries
+):
+    staff_with_answers(world.office, cycle, [3] * people)
+    client.force_login(world.manager)
+    url = reverse("reports:office-report-csv", args=[world.office.pk])
+    with django_assert_num_queries(queries):
+        rows = read_csv(client.get(url))
+    assert len(rows) == 1 + 38 * people
+
+
+@pytest.mark.parametrize("offices", [0, 6])
+def test_the_association_csv_runs_a_fixed_number_of_queries(
+    client, world, cycle, django_assert_num_queries, offices
+):
+    from ..factories import OfficeFactory
+
+    staff_with_answers(world.office, cycle, [3] * 5)
+    for n in range(offices):
+        office = OfficeFactory(name=f"Member {n}")
+        world.association.offices.add(office)
+        staff_with_answers(office, cycle, [2] * 5)
+    client.force_login(world.analyst)
+    url = reverse("reports:association-report-csv", args=[world.association.pk])
+    with django_assert_num_queries(18):
+        read_csv(client.get(url))
