@@ -95,3 +95,10 @@ def sign_in(page, email: str, password: str):
     page.get_by_label("Password").fill(password)
     page.get_by_label("Password").press("Enter")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def office_menu(page, name: str):
+    """Open the manager's Office menu in the navigation and follow one of its links."""
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("button", name="Office", exact=True).click()
+    nav.get_by_role("link", name=name, exact=True).click()

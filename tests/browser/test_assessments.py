@@ -6,7 +6,7 @@ from assessments.models import Assessment, ItemResponse
 from pledges.models import ApplicationItem
 
 from ..factories import PASSWORD
-from .conftest import sign_in
+from .conftest import office_menu, sign_in
 
 
 def _items(cycle):
@@ -155,7 +155,7 @@ def test_a_manager_reads_the_office_list(page, world, cycle, axe):
 
     make_assessment(world.official, cycle, state="accepted")
     sign_in(page, world.manager.email, PASSWORD)
-    page.get_by_role("link", name="Office assessments").click()
+    office_menu(page, "Office assessments")
     axe(page, "assessment-office")
     page.get_by_role("link", name=f"View the assessment of {world.official.full_name}").click()
     axe(page, "assessment-detail-manager")

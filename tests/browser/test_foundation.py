@@ -1,5 +1,5 @@
 from ..factories import PASSWORD
-from .conftest import sign_in
+from .conftest import office_menu, sign_in
 
 
 def test_the_public_reads_the_standards(page, edition, axe):
@@ -33,7 +33,7 @@ def test_an_official_signs_in_with_the_keyboard_and_sees_the_home_page(page, wor
 
 def test_a_manager_sees_the_people_page(page, world, cycle, axe):
     sign_in(page, world.manager.email, PASSWORD)
-    page.get_by_role("link", name="People", exact=True).click()
+    office_menu(page, "People")
     assert world.official.full_name in page.content()
     axe(page, "people-list")
 

@@ -5,7 +5,7 @@ from django.core import mail
 from standards_portal.accounts.models import Invitation, User
 
 from ..factories import PASSWORD
-from .conftest import sign_in
+from .conftest import office_menu, sign_in
 
 NEW_PASSWORD = "a-long-and-unusual-passphrase"
 
@@ -15,7 +15,7 @@ def test_a_manager_invites_with_the_keyboard_and_the_person_accepts(page, world,
     axe(page, "sign-in-manager")
     sign_in(page, world.manager.email, PASSWORD)
     axe(page, "home-manager")
-    page.get_by_role("link", name="People", exact=True).click()
+    office_menu(page, "People")
     page.wait_for_url("**/people/")
     axe(page, "people-list-actions")
     page.get_by_role("link", name="Invite a person").focus()

@@ -6,7 +6,7 @@ from pledges.models import Pledge
 from pledges.services import RequestMeta, pledge_sign
 
 from ..factories import PASSWORD
-from .conftest import sign_in
+from .conftest import office_menu, sign_in
 
 
 def tab_to(page, name: str, limit: int = 80):
@@ -113,7 +113,7 @@ def test_a_manager_follows_pledges_and_previews_a_reminder(page, world, cycle, a
         request_meta=RequestMeta(),
     )
     sign_in(page, world.manager.email, PASSWORD)
-    page.get_by_role("link", name="Office pledges").first.click()
+    office_menu(page, "Office pledges")
     page.wait_for_url("**/pledges/office/")
     assert "Chain intact" in page.content()
     axe(page, "pledge-office")
