@@ -12,6 +12,7 @@ from .conftest import sign_in
 def test_a_manager_reads_the_office_report_and_downloads_the_pdf(page, world, cycle, axe):
     staff_with_answers(world.office, cycle, [1, 2, 3, 4, 4, 3], reports_to=world.supervisor)
     staff_with_answers(world.office, cycle, [2, 3, 3, 4, 3], reports_to=world.other_supervisor)
+    page.set_default_timeout(30_000)  # PDFs take a second or more on a loaded machine
     sign_in(page, world.manager.email, PASSWORD)
     page.get_by_role("link", name="Office report").click()
     page.wait_for_url(f"**/reports/offices/{world.office.pk}/")
@@ -25,7 +26,7 @@ def test_a_manager_reads_the_office_report_and_downloads_the_pdf(page, world, cy
     axe(page, "reports-office-team")
 
     page.goto(f"/reports/offices/{world.office.pk}/")
-    with page.expect_download() as info:
+    with page.expect_download(timeout=60_000) as info:
         page.get_by_role("link", name="Download as PDF").click()
     download = info.value
     path = Path(download.path())
@@ -47,7 +48,7 @@ def test_an_analyst_reads_the_association_report_and_downloads_the_csv(page, wor
     assert "Unnamed office 1" in page.content() and "Quiet County" not in page.content()
     axe(page, "reports-association")
 
-    with page.expect_download() as info:
+    with page.expect_download(timeout=60_000) as info:
         page.get_by_role("link", name="Download as CSV").click()
     text = Path(info.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
