@@ -67,6 +67,7 @@ def bars(rows: list[dict], *, top: float) -> dict:
         value = row["value"]
         width = BAR * float(value) / top if value is not None and top else 0
         marker = row.get("marker")
+        marker_width = BAR * float(marker) / top if marker is not None and top else 0
         out.append(
             {
                 "label": row["label"],
@@ -74,12 +75,15 @@ def bars(rows: list[dict], *, top: float) -> dict:
                 "text_y": y + 13,
                 "width": _n(width),
                 "value": value,
-                "value_x": _n(LABEL + width + 6),
+                # The value sits past both the bar and last cycle's mark, never under it.
+                "value_x": _n(LABEL + max(width, marker_width) + 6),
                 "marker_x": _n(LABEL + BAR * float(marker) / top) if marker is not None else None,
                 "note": row.get("note", ""),
             }
         )
-    height = TOP + len(rows) * ROW + 8
+    has_marker = any(r["marker_x"] is not None for r in out)
+    legend_y = TOP + len(rows) * ROW + 10
+    height = legend_y + (22 if has_marker else 0) - 2
     if top <= 10:
         ticks = [float(v) for v in range(int(top) + 1)]
     else:
@@ -91,8 +95,17 @@ def bars(rows: list[dict], *, top: float) -> dict:
         "height": height,
         "label_x": LABEL - 8,
         "ticks": [{"x": _n(LABEL + BAR * t / top), "label": _tick(t)} for t in ticks],
-        "axis_bottom": height - 6,
+        "axis_bottom": TOP + len(rows) * ROW + 2,
         "bar_x": LABEL,
+        "has_marker": has_marker,
+        "legend": {
+            "y": legend_y,
+            "text_y": legend_y + 11,
+            "bar_x": LABEL,
+            "bar_text_x": LABEL + 16,
+            "mark_x": LABEL + 130,
+            "mark_text_x": LABEL + 138,
+        },
     }
 
 
