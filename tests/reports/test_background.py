@@ -104,3 +104,16 @@ def test_an_association_pdf_is_prepared_too(
     assert ReportFile.objects.get().status == "ready"
     client.force_login(world.other_analyst)
     assert client.post(url, {"cycle": cycle.pk}).status_code == 404
+
+
+def test_site_administrators_see_prepared_pdfs_without_their_content(
+    client, world, cycle, large, django_capture_on_commit_callbacks
+):
+    client.force_login(world.manager)
+    prepare(client, world, cycle, django_capture_on_commit_callbacks)
+    client.force_login(world.site_admin)
+    response = client.get(reverse("admin:reports_reportfile_changelist"))
+    assert response.status_code == 200 and "Ready" in response.content.decode()
+    report_file = ReportFile.objects.get()
+    detail = client.get(reverse("admin:reports_reportfile_change", args=[report_file.pk]))
+    assert detail.status_code == 200 and "%PDF" not in detail.content.decode()
