@@ -11,13 +11,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, ItemResponse, Review, ReviewItem
-from pledges.models import ApplicationItem, Cycle, RatingLevel, Standard
+from pledges.models import ApplicationItem, Cycle, Pledge, RatingLevel, Standard
 from pledges.selectors import edition_standards, previous_cycle
 from standards_portal.accounts.models import Association, Membership, Office, User
 
-from .models import SUMMARY_VALUES, ItemSummary, ParticipationSummary
+from .models import SUMMARY_VALUES, ItemSummary, ParticipationSummary, ReportFile
 from .services import COUNTED_STATES
 from .suppression import hidden_cells, minimum, too_small
 
@@ -266,7 +267,7 @@ def _standard_rows(
     return rows
 
 
-def _pooled(standards: list[StandardRow], *, previous: bool = False):
+def _pooled(standards: list[StandardRow]) -> Counts:
     total = Counts()
     for row in standards:
         if not row.figure.hidden:
@@ -376,8 +377,6 @@ def office_report(
         memberships = [m for m in memberships if m.reports_to_id == team_lead.pk]
     user_ids = [m.user_id for m in memberships]
     staff = len(memberships)
-
-    from pledges.models import Pledge
 
     pledges = Pledge.objects.filter(cycle=cycle, office=office, withdrawn_at__isnull=True)
     assessments = Assessment.objects.filter(cycle=cycle, office=office)
@@ -651,10 +650,6 @@ def _distributions(cycle: Cycle, offices: list[Office], standards: list[Standard
 
 def association_report(association: Association, cycle: Cycle) -> AssociationReport:
     """Participation and results across the association's member offices, from summaries."""
-    from django.utils.translation import gettext as _
-
-    from pledges.models import Pledge
-
     standards = edition_standards(cycle.edition)
     for s in standards:
         for item in s.items.all():
@@ -832,8 +827,6 @@ def office_benchmarks(office: Office, cycle: Cycle, report: OfficeReport) -> lis
 
 def report_files(user: User, *, cycle: Cycle, office=None, association=None, team_lead=None):
     """The user's latest background PDFs of this report, without their content (1 query)."""
-    from .models import ReportFile
-
     files = ReportFile.objects.filter(requested_by=user, cycle=cycle).defer("content")
     if office is not None:
         files = files.filter(office=office, team_lead=team_lead)
