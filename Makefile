@@ -77,3 +77,12 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Load and fault checks against gunicorn + PostgreSQL on 127.0.0.1 (not part of `make test`).
+# `make load LOAD_ARGS="--seconds 10"` for a quick run; `make faults` restarts PostgreSQL.
+.PHONY: load faults
+load: venv
+	$(PY) benchmarks/load.py $(LOAD_ARGS)
+
+faults: venv
+	$(PY) benchmarks/faults.py $(FAULTS_ARGS)
