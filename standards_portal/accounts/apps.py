@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "standards_portal.accounts"
     label = "accounts"
     verbose_name = _("People and offices")
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -1,8 +1,58 @@
 """The audit trail: `audit_record(...)` inside the service that makes the change."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, Office
+
+# What each recorded action means, for the audit log's filter and table. An action
+# missing here is still recorded and shown by its code.
+ACTIONS = {
+    "auth.signed_in": _("Signed in"),
+    "auth.sign_in_failed": _("Failed sign-in"),
+    "auth.signed_out": _("Signed out"),
+    "auth.password_changed": _("Password changed"),
+    "auth.password_set": _("Password set"),
+    "auth.password_reset": _("Password reset"),
+    "auth.email_changed": _("Primary email changed"),
+    "auth.email_added": _("Email address added"),
+    "auth.email_removed": _("Email address removed"),
+    "mfa.authenticator_added": _("Two-factor method added"),
+    "mfa.authenticator_removed": _("Two-factor method removed"),
+    "mfa.authenticator_reset": _("Recovery codes regenerated"),
+    "mfa.authentication_failed": _("Failed two-factor code"),
+    "invitation.sent": _("Invitation sent"),
+    "invitation.resent": _("Invitation resent"),
+    "invitation.revoked": _("Invitation revoked"),
+    "invitation.accepted": _("Invitation accepted"),
+    "roster.confirmed": _("Roster confirmed"),
+    "membership.role_changed": _("Role changed"),
+    "membership.reports_to_changed": _("Reporting line changed"),
+    "membership.deactivated": _("Person deactivated"),
+    "association.office_added": _("Office added to association"),
+    "association.office_created": _("Office created in association"),
+    "association.office_removed": _("Office removed from association"),
+    "pledge.signed": _("Pledge signed"),
+    "pledge.withdrawn": _("Pledge withdrawn"),
+    "pledge.certificate_downloaded": _("Certificate downloaded"),
+    "pledge.registry_changed": _("Pledge registry setting changed"),
+    "pledge.reminder_sent": _("Pledge reminders sent"),
+    "pledge.cycle_closed": _("Cycle closed"),
+    "assessment.started": _("Self-assessment started"),
+    "assessment.copied_previous": _("Self-assessment copied from last cycle"),
+    "assessment.submitted": _("Self-assessment submitted"),
+    "assessment.resubmitted": _("Self-assessment resubmitted"),
+    "assessment.returned": _("Self-assessment returned"),
+    "assessment.accepted": _("Self-assessment accepted"),
+    "assessment.reopened": _("Self-assessment reopened"),
+    "assessment.reviewer_reassigned": _("Reviewer reassigned"),
+    "audit.exported": _("Audit log exported"),
+    "personal_data.exported": _("Personal data downloaded"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action))
 
 
 def client_ip(request) -> str | None:

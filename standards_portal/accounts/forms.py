@@ -6,8 +6,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
+from .audit import ACTIONS
 from .models import AssociationRole, Membership, Office, User
-from .permissions import managed_office
+from .permissions import audit_log_office, managed_office
 from .roster import RosterError, roster_parse
 from .selectors import supervisors_in_office
 
@@ -235,3 +236,44 @@ class OfficeCreateForm(forms.ModelForm):
         if email:
             cleaned["manager_email"] = email.strip().lower()
         return cleaned
+
+
+class AuditLogFilterForm(forms.Form):
+    """Filters for the audit log, read from the query string."""
+
+    action = forms.ChoiceField(label=_("What"), required=False)
+    start = forms.DateField(
+        label=_("From (UTC date)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=_("To (UTC date)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=1_000_000, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.office = audit_log_office(user)
+        labelled = sorted(
+            ((code, str(label)) for code, label in ACTIONS.items()), key=lambda c: c[1]
+        )
+        self.fields["action"].choices = [("", _("Any event")), *labelled]
+        self.helper = _helper(None, form_tag=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The “from” date must not be after the “to” date."))
+        return data
+
+    @property
+    def filters(self) -> dict:
+        """The filters as the selector takes them (page excluded)."""
+        data = self.cleaned_data
+        return {"action": data["action"], "start": data["start"], "end": data["end"]}

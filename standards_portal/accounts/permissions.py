@@ -103,3 +103,11 @@ def roster_upload_for(user: User, upload_id: int) -> RosterUpload:
         )
     except (RosterUpload.DoesNotExist, ValueError, TypeError):
         raise Http404("No such roster.") from None
+
+
+def audit_log_office(user: User) -> Office | None:
+    """Whose audit log the user may read: their office (a manager), or None meaning
+    every entry (a site administrator); 403 for everyone else."""
+    if user.is_authenticated and user.is_superuser:
+        return None
+    return managed_office(user)

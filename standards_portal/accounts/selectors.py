@@ -1,9 +1,22 @@
-from django.core.exceptions import ValidationError
+import datetime
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import EmailValidator
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Association, AssociationRole, Invitation, Membership, Office, User
+from .audit import action_label
+from .models import (
+    Association,
+    AssociationRole,
+    AuditEntry,
+    Invitation,
+    Membership,
+    Office,
+    User,
+)
 
 
 def active_memberships(office: Office) -> QuerySet[Membership]:
@@ -208,3 +221,237 @@ def role_from_text(text: str) -> str | None:
     if value in Membership.Role.values:
         return value
     return aliases.get(value)
+
+
+def audit_entries(
+    *,
+    office: Office | None,
+    action: str = "",
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> QuerySet[AuditEntry]:
+    """Audit entries, newest first: one office's (a manager's view) or all (office=None).
+
+    Dates are whole days in UTC, as the log shows them; `end` is included.
+    """
+    entries = AuditEntry.objects.select_related("office").order_by("-at", "-id")
+    if office is not None:
+        entries = entries.filter(office=office)
+    if action:
+        entries = entries.filter(action=action)
+    if start is not None:
+        entries = entries.filter(at__gte=_utc_midnight(start))
+    if end is not None:
+        entries = entries.filter(at__lt=_utc_midnight(end + datetime.timedelta(days=1)))
+    return entries
+
+
+def _utc_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+
+
+def personal_data(user: User) -> dict:
+    """Everything the portal holds about one person, as plain data.
+
+    A fixed number of queries however many records the person has.
+    """
+    from allauth.mfa.models import Authenticator
+
+    from assessments.models import Assessment, ItemResponse, Review, StandardGoal, Transition
+    from pledges.models import Pledge
+
+    def when(value):
+        return value.isoformat() if value is not None else None
+
+    def person(other):
+        return {"name": other.full_name, "email": other.email} if other is not None else None
+
+    emails = list(EmailAddress.objects.filter(user=user).order_by("-primary", "email"))
+    memberships = list(
+        Membership.objects.filter(user=user)
+        .select_related("office", "reports_to")
+        .order_by("started_at", "pk")
+    )
+    roles = list(
+        AssociationRole.objects.filter(user=user).select_related("association").order_by("pk")
+    )
+    invitations = list(
+        Invitation.objects.filter(Q(email__iexact=user.email) | Q(accepted_by=user))
+        .select_related("office", "association", "invited_by", "reports_to")
+        .order_by("created_at", "pk")
+    )
+    pledges = list(
+        Pledge.objects.filter(user=user)
+        .select_related("office", "cycle", "edition", "withdrawal")
+        .order_by("signed_at", "pk")
+    )
+    assessments = list(
+        Assessment.objects.filter(user=user)
+        .select_related("office", "cycle", "reviewer")
+        .order_by("cycle__opens_on", "pk")
+    )
+    ids = [a.pk for a in assessments]
+    responses = ItemResponse.objects.filter(assessment__in=ids).select_related("item__standard")
+    goals = StandardGoal.objects.filter(assessment__in=ids).select_related("standard")
+    transitions = Transition.objects.filter(assessment__in=ids).select_related("by")
+    reviews = Review.objects.filter(assessment__in=ids).select_related("reviewer")
+    reviews = reviews.prefetch_related("items__item__standard").order_by("created_at", "pk")
+    by_assessment = {
+        pk: {"responses": [], "goals": [], "transitions": [], "reviews": []} for pk in ids
+    }
+    for r in responses.order_by("item__position"):
+        by_assessment[r.assessment_id]["responses"].append(
+            {
+                "item": r.item.code,
+                "title": r.item.title,
+                "rating": r.rating,
+                "not_applicable": r.not_applicable,
+                "not_applicable_reason": r.na_reason,
+                "comment": r.comment,
+                "updated_at": when(r.updated_at),
+            }
+        )
+    for g in goals.order_by("standard__number"):
+        by_assessment[g.assessment_id]["goals"].append(
+            {
+                "standard": g.standard.number,
+                "title": g.standard.short_title,
+                "goal": g.goal,
+                "target_date": when(g.target_date),
+            }
+        )
+    for t in transitions.order_by("at", "pk"):
+        by_assessment[t.assessment_id]["transitions"].append(
+            {
+                "action": t.get_action_display(),
+                "from": t.from_state,
+                "to": t.to_state,
+                "by": person(t.by),
+                "at": when(t.at),
+                "note": t.note,
+            }
+        )
+    for rv in reviews:
+        by_assessment[rv.assessment_id]["reviews"].append(
+            {
+                "reviewer": person(rv.reviewer),
+                "decision": rv.get_decision_display(),
+                "note": rv.note,
+                "version_reviewed": rv.assessment_version,
+                "at": when(rv.created_at),
+                "items": [
+                    {"item": i.item.code, "rating": i.rating, "comment": i.comment}
+                    for i in sorted(rv.items.all(), key=lambda i: i.item.position)
+                ],
+            }
+        )
+    audit = list(
+        AuditEntry.objects.filter(
+            Q(actor=user) | Q(object_type="accounts.user", object_id=str(user.pk))
+        )
+        .select_related("office")
+        .order_by("at", "pk")
+    )
+    authenticators = list(Authenticator.objects.filter(user=user).order_by("created_at"))
+
+    return {
+        "generated_at": when(timezone.now()),
+        "profile": {
+            "full_name": user.full_name,
+            "email": user.email,
+            "preferred_language": user.preferred_language,
+            "active": user.is_active,
+            "date_joined": when(user.date_joined),
+            "last_login": when(user.last_login),
+            "email_addresses": [
+                {"email": e.email, "primary": e.primary, "verified": e.verified} for e in emails
+            ],
+            "two_factor_methods": [
+                {"type": a.get_type_display(), "added": when(a.created_at)} for a in authenticators
+            ],
+        },
+        "memberships": [
+            {
+                "office": str(m.office),
+                "role": m.get_role_display(),
+                "reports_to": person(m.reports_to),
+                "started_at": when(m.started_at),
+                "ended_at": when(m.ended_at),
+            }
+            for m in memberships
+        ],
+        "association_roles": [
+            {"association": r.association.name, "role": r.get_role_display()} for r in roles
+        ],
+        "invitations": [
+            {
+                "to": str(i.target),
+                "role": str(i.role_label),
+                "invited_by": person(i.invited_by),
+                "sent_at": when(i.created_at),
+                "expires_at": when(i.expires_at),
+                "accepted_at": when(i.accepted_at),
+                "revoked_at": when(i.revoked_at),
+            }
+            for i in invitations
+        ],
+        "pledges": [
+            {
+                "cycle": p.cycle.name,
+                "edition": p.edition.title,
+                "office": str(p.office),
+                "typed_name": p.typed_name,
+                "consent_text": p.consent_text,
+                "signed_at": when(p.signed_at),
+                "ip_address": p.ip_address,
+                "user_agent": p.user_agent,
+                "authentication": p.get_auth_method_display(),
+                "text_sha256": p.text_sha256,
+                "verification_code": p.verification_code,
+                "record_hash": p.record_hash,
+                "listed_publicly": p.listed_publicly,
+                "withdrawal": _withdrawal(p, when),
+            }
+            for p in pledges
+        ],
+        "assessments": [
+            {
+                "cycle": a.cycle.name,
+                "office": str(a.office),
+                "state": a.get_state_display(),
+                "reviewer": person(a.reviewer),
+                "created_at": when(a.created_at),
+                "submitted_at": when(a.submitted_at),
+                "accepted_at": when(a.accepted_at),
+                **by_assessment[a.pk],
+            }
+            for a in assessments
+        ],
+        "audit_entries": [
+            {
+                "at": when(e.at),
+                "action": e.action,
+                "description": action_label(e.action),
+                "by": e.actor_label,
+                "object": e.object_label,
+                "office": str(e.office) if e.office is not None else None,
+                "ip_address": e.ip_address,
+                "details": e.details,
+            }
+            for e in audit
+        ],
+    }
+
+
+def _withdrawal(pledge, when) -> dict | None:
+    try:
+        withdrawal = pledge.withdrawal
+    except ObjectDoesNotExist:
+        return None
+    return {
+        "withdrawn_at": when(withdrawal.withdrawn_at),
+        "reason": withdrawal.reason,
+        "ip_address": withdrawal.ip_address,
+        "user_agent": withdrawal.user_agent,
+        "authentication": withdrawal.get_auth_method_display(),
+    }

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from importlib import import_module
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -520,6 +521,9 @@ def membership_deactivate(*, membership: Membership, by: User, request=None) -> 
     if not still_has_role and user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
+    if not still_has_role:
+        # A deactivated person is signed out everywhere, at once.
+        user_sessions_end(user=user)
     audit_record(
         action="membership.deactivated",
         actor=by,
@@ -669,4 +673,42 @@ def association_office_remove(
         obj=association,
         office=office,
         request=request,
+    )
+
+
+@transaction.atomic
+def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+    """End every session of the person except, optionally, the one making the request."""
+    from allauth.usersessions.models import UserSession
+
+    sessions = list(UserSession.objects.filter(user=user).exclude(session_key=keep_session_key))
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    for session in sessions:
+        store.delete(session.session_key)
+    UserSession.objects.filter(pk__in=[s.pk for s in sessions]).delete()
+    return len(sessions)
+
+
+def audit_log_exported(*, by: User, office: Office | None, filters: dict, request=None) -> None:
+    """Record that someone exported the audit log (the export is itself audited)."""
+    audit_record(
+        action="audit.exported",
+        actor=by,
+        office=office,
+        request=request,
+        scope="office" if office is not None else "all",
+        **{f"filter_{k}": str(v) for k, v in filters.items() if v},
+    )
+
+
+def my_data_exported(*, user: User, format: str, request=None) -> None:
+    """Record that a person downloaded everything the portal holds about them."""
+    membership = user.active_membership
+    audit_record(
+        action="personal_data.exported",
+        actor=user,
+        obj=user,
+        office=membership.office if membership is not None else None,
+        request=request,
+        format=format,
     )

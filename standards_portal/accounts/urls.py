@@ -6,6 +6,11 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.people_list, name="people-list"),
+    path("me/", views.my_account, name="my-account"),
+    path("me/data/", views.my_data, name="my-data"),
+    path("me/data/<slug:kind>/", views.my_data_download, name="my-data-download"),
+    path("audit/", views.audit_log, name="audit-log"),
+    path("audit/csv/", views.audit_log_csv, name="audit-log-csv"),
     path("<int:pk>/edit/", views.membership_update, name="membership-update"),
     path("<int:pk>/deactivate/", views.membership_deactivate, name="membership-deactivate"),
     path("invite/", views.invitation_create, name="invitation-create"),

@@ -3,17 +3,18 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services
+from . import exports, services
 from .forms import (
     AssociationInvitationForm,
+    AuditLogFilterForm,
     ConfirmForm,
     InvitationAcceptForm,
     InvitationForm,
@@ -37,6 +38,7 @@ from .selectors import (
     active_memberships,
     association_member_offices,
     association_people,
+    audit_entries,
     invitation_by_token,
     offices_to_add,
     pending_association_invitations,
@@ -447,3 +449,93 @@ def association_invitation_create(request, pk):
         {"association": association, "form": form},
         status=INVALID if form.is_bound else 200,
     )
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _download(filename: str, content_type: str, content) -> HttpResponse:
+    if isinstance(content, bytes | str):
+        response = HttpResponse(content, content_type=content_type)
+    else:
+        response = StreamingHttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _audit_filters(request):
+    form = AuditLogFilterForm(request.GET, user=request.user)
+    if form.is_valid():
+        return form, None
+    return form, render(
+        request, "accounts/audit_log.html", {"form": form, "office": form.office}, status=400
+    )
+
+
+@require_GET
+def audit_log(request):
+    """Office managers read their office's log; site administrators read every entry."""
+    form, refused = _audit_filters(request)
+    if refused is not None:
+        return refused
+    page = form.cleaned_data["page"] or 1
+    offset = (page - 1) * AUDIT_PAGE_SIZE
+    # One query per page: no COUNT over a log that may hold millions of entries.
+    rows = list(
+        audit_entries(office=form.office, **form.filters)[offset : offset + AUDIT_PAGE_SIZE + 1]
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {
+            "form": form,
+            "office": form.office,
+            "entries": rows[:AUDIT_PAGE_SIZE],
+            "page": page,
+            "has_next": len(rows) > AUDIT_PAGE_SIZE,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+def audit_log_csv(request):
+    form, refused = _audit_filters(request)
+    if refused is not None:
+        return refused
+    services.audit_log_exported(
+        by=request.user, office=form.office, filters=form.filters, request=request
+    )
+    entries = audit_entries(office=form.office, **form.filters)
+    return _download(*exports.audit_log_csv(entries))
+
+
+@require_GET
+def my_account(request):
+    membership = request.user.active_membership
+    return render(
+        request,
+        "accounts/my_account.html",
+        {
+            "membership": membership,
+            "sees_audit_log": request.user.is_superuser
+            or (membership is not None and membership.is_manager),
+        },
+    )
+
+
+@require_GET
+def my_data(request):
+    return render(request, "accounts/my_data.html")
+
+
+@require_GET
+def my_data_download(request, kind):
+    exporter = {"json": exports.my_data_json, "pdf": exports.my_data_pdf}.get(kind)
+    if exporter is None:
+        raise Http404("No such format.")
+    services.my_data_exported(user=request.user, format=kind, request=request)
+    return _download(*exporter(request.user))
