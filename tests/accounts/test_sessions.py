@@ -167,3 +167,16 @@ def test_a_bad_idle_timeout_setting_stops_start_up(value, monkeypatch):
         importlib.reload(portal_settings)
     monkeypatch.delenv("SESSION_IDLE_TIMEOUT")
     importlib.reload(portal_settings)
+
+
+def test_a_password_reset_ends_every_session(world, mailoutbox):
+    laptop = sign_in(Client(), world.official, "198.51.100.1")
+    stranger = Client()
+    stranger.post(reverse("account_reset_password"), {"email": world.official.email})
+    link = next(w for w in mailoutbox[-1].body.split() if "/accounts/password/reset/key/" in w)
+    form = stranger.get("/" + link.split("://", 1)[-1].split("/", 1)[1], follow=True)
+    new = "a-brand-new-passphrase-42"
+    response = stranger.post(form.redirect_chain[-1][0], {"password1": new, "password2": new})
+    assert response.status_code == 302
+    assert laptop.get(reverse("accounts:my-account")).status_code == 302
+    assert not UserSession.objects.filter(user=world.official).exists()
