@@ -1,4 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
@@ -6,3 +8,16 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+
+class PortalUserSessionsAdapter(DefaultUserSessionsAdapter):
+    """ "Sign out other sessions" is recorded in the audit trail."""
+
+    def end_sessions(self, sessions):
+        from .services import user_sessions_ended_record
+
+        sessions = list(sessions)
+        super().end_sessions(sessions)
+        request = context.request
+        if sessions and request is not None and request.user.is_authenticated:
+            user_sessions_ended_record(user=request.user, count=len(sessions), request=request)

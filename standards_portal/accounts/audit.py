@@ -11,6 +11,7 @@ ACTIONS = {
     "auth.signed_in": _("Signed in"),
     "auth.sign_in_failed": _("Failed sign-in"),
     "auth.signed_out": _("Signed out"),
+    "auth.other_sessions_ended": _("Other sessions signed out"),
     "auth.password_changed": _("Password changed"),
     "auth.password_set": _("Password set"),
     "auth.password_reset": _("Password reset"),

@@ -689,6 +689,19 @@ def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int
     return len(sessions)
 
 
+def user_sessions_ended_record(*, user: User, count: int, request=None) -> None:
+    """Record that a person signed out their other sessions."""
+    membership = user.active_membership
+    audit_record(
+        action="auth.other_sessions_ended",
+        actor=user,
+        obj=user,
+        office=membership.office if membership is not None else None,
+        request=request,
+        sessions=count,
+    )
+
+
 def audit_log_exported(*, by: User, office: Office | None, filters: dict, request=None) -> None:
     """Record that someone exported the audit log (the export is itself audited)."""
     audit_record(

@@ -117,6 +117,12 @@ def test_sign_out_other_sessions_keeps_this_one(world):
     assert laptop.get(reverse("accounts:my-account")).status_code == 200
     assert phone.get(reverse("accounts:my-account")).status_code == 302
     assert list(UserSession.objects.values_list("ip", flat=True)) == ["198.51.100.1"]
+    ended = AuditEntry.objects.get(action="auth.other_sessions_ended")
+    assert (ended.actor, ended.office, ended.details) == (
+        world.official,
+        world.office,
+        {"sessions": 1},
+    )
 
 
 def test_deactivation_ends_every_session_of_the_person(world):
