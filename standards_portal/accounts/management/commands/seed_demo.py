@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from pledges.selectors import published_edition
 from standards_portal import demo
+from standards_portal.accounts.models import Office, User
 
 
 class Command(BaseCommand):
@@ -12,7 +13,8 @@ class Command(BaseCommand):
         call_command("load_standards", stdout=self.stdout)
         result = demo.seed(published_edition())
         self.stdout.write(
-            f"Demo ready: {len(result.offices)} offices, {len(result.people)} people, "
+            f"Demo ready: {Office.objects.count()} offices, "
+            f"{User.objects.filter(is_active=True).count()} people, "
             f"cycles {', '.join(c.name for c in result.cycles)}. "
             f"Password for every demo account: {demo.DEMO_PASSWORD}"
         )
