@@ -72,7 +72,11 @@ browser: venv
 
 test: lint check unit browser
 
+# Full scale by default (PostgreSQL on 127.0.0.1, ~10 min); BENCH_SCALE=small for a quick run.
 bench: setup
+	@command -v wrk >/dev/null || { echo "wrk is missing; trying: apt-get install -y wrk"; \
+	  apt-get install -y wrk >/dev/null 2>&1 || echo "Could not install wrk (apt-get install -y wrk):" \
+	  "gunicorn throughput will be reported as not measured."; }
 	$(PY) benchmarks/run.py
 
 clean:
