@@ -632,6 +632,10 @@ def main() -> int:
         "",
         "## Latency (client side, including queueing for the 2 workers)",
         "",
+        f"With {args.officials} officials and 2 sync workers most of this is waiting: a "
+        f"worker spends about 2 / {after_sign_in / summary['span']:.1f} requests/s = "
+        f"{2000 * summary['span'] / after_sign_in:.0f} ms on each request.",
+        "",
         *latency_table(summary),
         "",
         "## Counted in the database afterwards",
