@@ -347,3 +347,7 @@ LOGGING = {
 PLEDGE_VERIFY_RATE_LIMIT = env_int("PLEDGE_VERIFY_RATE_LIMIT", 30, minimum=1)
 PLEDGE_VERIFY_RATE_WINDOW = env_int("PLEDGE_VERIFY_RATE_WINDOW", 600, minimum=1)
 PLEDGE_REMINDER_DAYS_BEFORE_CLOSE = env_int("PLEDGE_REMINDER_DAYS_BEFORE_CLOSE", 14, minimum=0)
+
+# Reports: a background PDF still pending this many seconds after it was queued is taken
+# to have lost its worker; the page then shows it as failed and offers to try again.
+REPORT_FILE_TIMEOUT = env_int("REPORT_FILE_TIMEOUT", 600, minimum=30)

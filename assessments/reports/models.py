@@ -5,6 +5,9 @@ An assessment counts in the summaries while it is submitted or accepted (see
 removed when it leaves them is exactly what was added when it entered.
 """
 
+import datetime
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -108,6 +111,7 @@ class ReportFile(models.Model):
     content = models.BinaryField(_("content"), blank=True, default=b"")
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    queued_at = models.DateTimeField(_("queued"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -131,3 +135,10 @@ class ReportFile(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.cycle_id} ({self.status})"
+
+    def is_stalled(self, now=None) -> bool:
+        """Still pending long after it was queued: its worker stopped before finishing."""
+        limit = datetime.timedelta(seconds=settings.REPORT_FILE_TIMEOUT)
+        return (
+            self.status == self.Status.PENDING and (now or timezone.now()) - self.queued_at > limit
+        )

@@ -2,6 +2,8 @@
 
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, ItemResponse
 
@@ -161,15 +163,37 @@ def report_file_request(
     return report_file
 
 
+STALLED_ERROR = _(
+    "The PDF was not finished: the background worker stopped. Try again; "
+    "if it fails again, tell us."
+)
+
+
+def report_files_fail_stalled(*, files: list[ReportFile]) -> list[ReportFile]:
+    """Mark PDFs whose worker stopped mid-way as failed, so the page offers a retry."""
+    now = timezone.now()
+    stalled = [f.pk for f in files if f.is_stalled(now)]
+    if stalled:
+        # Only rows still pending: a worker that finished meanwhile keeps its result.
+        ReportFile.objects.filter(pk__in=stalled, status=ReportFile.Status.PENDING).update(
+            status=ReportFile.Status.FAILED, error=str(STALLED_ERROR), finished_at=now
+        )
+        for f in files:
+            if f.pk in stalled:
+                f.status, f.error, f.finished_at = ReportFile.Status.FAILED, str(STALLED_ERROR), now
+    return files
+
+
 @transaction.atomic
 def report_file_retry(*, report_file: ReportFile) -> ReportFile:
     """Queue a failed PDF again."""
     report_file = ReportFile.objects.select_for_update().get(pk=report_file.pk)
-    if report_file.status != ReportFile.Status.FAILED:
+    if report_file.status != ReportFile.Status.FAILED and not report_file.is_stalled():
         return report_file
     report_file.status = ReportFile.Status.PENDING
     report_file.error = ""
     report_file.finished_at = None
-    report_file.save(update_fields=["status", "error", "finished_at"])
+    report_file.queued_at = timezone.now()
+    report_file.save(update_fields=["status", "error", "finished_at", "queued_at"])
     transaction.on_commit(lambda: render_report_file.enqueue(report_file.pk))
     return report_file

@@ -52,13 +52,14 @@ def render_report_file(report_file_id: int) -> None:
         filename, content = render(report_file)
     except Exception:
         logger.exception("Report file %s failed", report_file_id)
-        ReportFile.objects.filter(pk=report_file_id).update(
+        ReportFile.objects.filter(pk=report_file_id, status=ReportFile.Status.PENDING).update(
             status=ReportFile.Status.FAILED,
             error=_("The PDF could not be prepared. Try again; if it fails again, tell us."),
             finished_at=timezone.now(),
         )
         return
-    ReportFile.objects.filter(pk=report_file_id).update(
+    # A file marked failed meanwhile (its worker was presumed dead) is retried afresh.
+    ReportFile.objects.filter(pk=report_file_id, status=ReportFile.Status.PENDING).update(
         status=ReportFile.Status.READY,
         filename=filename,
         content=content,

@@ -97,8 +97,10 @@ def office_report(request, office_id):
     context = exports.office_context(report, benchmarks=benchmarks) if report else {}
     if report is not None:
         context["background"] = report.funnel.staff > background_threshold()
-        context["files"] = selectors.report_files(
-            request.user, cycle=report.cycle, office=office, team_lead=report.team_lead
+        context["files"] = services.report_files_fail_stalled(
+            files=selectors.report_files(
+                request.user, cycle=report.cycle, office=office, team_lead=report.team_lead
+            )
         )
     return render(
         request,
@@ -162,8 +164,8 @@ def association_report(request, association_id):
     context = exports.association_context(report) if report else {}
     if report is not None:
         context["background"] = report.totals.staff > background_threshold()
-        context["files"] = selectors.report_files(
-            request.user, cycle=report.cycle, association=association
+        context["files"] = services.report_files_fail_stalled(
+            files=selectors.report_files(request.user, cycle=report.cycle, association=association)
         )
     return render(
         request,
@@ -257,7 +259,7 @@ def report_file_download(request, pk):
 
 @require_GET
 def report_file_status(request, pk):
-    report_file = report_file_for(request.user, pk)
+    report_file = services.report_files_fail_stalled(files=[report_file_for(request.user, pk)])[0]
     ready = report_file.status == ReportFile.Status.READY
     return JsonResponse(
         {

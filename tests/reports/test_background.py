@@ -117,3 +117,58 @@ def test_site_administrators_see_prepared_pdfs_without_their_content(
     report_file = ReportFile.objects.get()
     detail = client.get(reverse("admin:reports_reportfile_change", args=[report_file.pk]))
     assert detail.status_code == 200 and "%PDF" not in detail.content.decode()
+
+
+def queue_without_worker(client, world, cycle):
+    """Request a PDF whose task never runs, as when the worker dies mid-render."""
+    client.force_login(world.manager)
+    client.post(
+        reverse("reports:office-report-pdf-prepare", args=[world.office.pk]), {"cycle": cycle.pk}
+    )
+    return ReportFile.objects.get()
+
+
+def test_a_pdf_whose_worker_died_is_shown_as_failed_and_can_be_retried(
+    client, world, cycle, large, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    report_file = queue_without_worker(client, world, cycle)
+    status_url = reverse("reports:report-file-status", args=[report_file.pk])
+    assert client.get(status_url).json()["status"] == "pending"
+
+    ReportFile.objects.filter(pk=report_file.pk).update(
+        queued_at=timezone.now() - timedelta(seconds=settings.REPORT_FILE_TIMEOUT + 1)
+    )
+    assert client.get(status_url).json()["status"] == "failed"
+    page = client.get(reverse("reports:office-report", args=[world.office.pk])).content.decode()
+    assert "the background worker stopped" in page and "Try again" in page
+    assert client.get(reverse("reports:report-file", args=[report_file.pk])).status_code == 404
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:report-file-retry", args=[report_file.pk]))
+    report_file.refresh_from_db()
+    assert report_file.status == "ready" and bytes(report_file.content).startswith(b"%PDF")
+
+
+def test_a_late_worker_does_not_overwrite_a_file_marked_failed(client, world, cycle, large):
+    from assessments.reports.tasks import render_report_file
+
+    report_file = queue_without_worker(client, world, cycle)
+    ReportFile.objects.filter(pk=report_file.pk).update(status="failed", error="stopped")
+    render_report_file.call(report_file.pk)
+    report_file.refresh_from_db()
+    assert (report_file.status, report_file.error, bytes(report_file.content)) == (
+        "failed",
+        "stopped",
+        b"",
+    )
+
+
+def test_a_recent_pending_pdf_is_left_to_its_worker(client, world, cycle, large):
+    report_file = queue_without_worker(client, world, cycle)
+    client.post(reverse("reports:report-file-retry", args=[report_file.pk]))
+    report_file.refresh_from_db()
+    assert report_file.status == "pending"
