@@ -139,10 +139,15 @@ if DATABASE_URL:
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
     _db["OPTIONS"] = {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)}
     if env_bool("DATABASE_POOL", True):
+        from psycopg_pool import ConnectionPool
+
         _db["OPTIONS"]["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
             "max_size": env_int("DATABASE_POOL_MAX", 8, minimum=1),
             "timeout": 10,
+            # Test each connection as it leaves the pool, so connections broken by a
+            # database restart are replaced instead of failing the next request.
+            "check": ConnectionPool.check_connection,
         }
     else:
         _db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
