@@ -1,14 +1,11 @@
 """The personal results chart (server-rendered SVG) and the results PDF."""
 
-import mimetypes
-from pathlib import Path
-from urllib.parse import unquote, urlparse
-
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
+
+from standards_portal.documents import pdf_from_html, static_fetcher
 
 from . import selectors
 from .models import Assessment
@@ -62,45 +59,12 @@ def chart(data: selectors.Results) -> dict:
     }
 
 
-def static_file(url: str) -> Path | None:
-    """The file on disk behind a /static/ URL, or None."""
-    path = unquote(urlparse(url).path)
-    if not path.startswith(settings.STATIC_URL):
-        return None
-    relative = path[len(settings.STATIC_URL) :]
-    if ".." in Path(relative).parts:
-        return None
-    found = finders.find(relative)
-    if found:
-        return Path(found)
-    candidate = Path(settings.STATIC_ROOT) / relative
-    return candidate if candidate.is_file() else None
-
-
-def _static_fetcher():
-    """A WeasyPrint URL fetcher that reads static files from disk and fetches nothing else."""
-    import weasyprint
-    from weasyprint.urls import URLFetcherResponse
-
-    class StaticFileFetcher(weasyprint.URLFetcher):
-        def fetch(self, url, headers=None):
-            found = static_file(url)
-            if found is None:
-                raise ValueError(f"Refusing to fetch {url!r} while rendering a PDF.")
-            mime, _ = mimetypes.guess_type(str(found))
-            return URLFetcherResponse(
-                url,
-                found.read_bytes(),
-                {"Content-Type": mime or "application/octet-stream"},
-            )
-
-    return StaticFileFetcher()
+# The report exports and the benchmarks share the same fetcher.
+_static_fetcher = static_fetcher
 
 
 def results_pdf(assessment: Assessment) -> tuple[str, str, bytes]:
     """The personal results as a tagged PDF: (filename, content type, bytes)."""
-    import weasyprint
-
     data = selectors.results(assessment)
     language = assessment.user.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -114,10 +78,7 @@ def results_pdf(assessment: Assessment) -> tuple[str, str, bytes]:
                 "language": language,
             },
         )
-    document = weasyprint.HTML(
-        string=html, base_url=settings.SITE_URL + "/", url_fetcher=_static_fetcher()
-    )
-    content = document.write_pdf(pdf_tags=True, custom_metadata=True)
+    content = pdf_from_html(html)
     person = slugify(assessment.user.full_name) or str(assessment.user_id)
     filename = f"assessment-{person}-{slugify(assessment.cycle.name)}.pdf"
     return filename, "application/pdf", content

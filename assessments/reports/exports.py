@@ -3,7 +3,6 @@
 Exports return (filename, content type, bytes or an iterator of str); views only wrap them.
 """
 
-import csv
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -12,34 +11,17 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from assessments.exports import _static_fetcher
 from assessments.models import Assessment, ItemResponse
 from standards_portal.accounts.models import Membership
+from standards_portal.documents import csv_safe, csv_stream, pdf_from_html
 
 from . import charts
 from .selectors import AssociationReport, Figure, OfficeReport
 from .services import COUNTED_STATES
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(value) -> object:
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR is quoted."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _rows_as_csv(rows) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # so spreadsheets read UTF-8
-    for row in rows:
-        yield writer.writerow([safe(cell) for cell in row])
+# The CSV helpers are the portal's shared ones (`safe` is the name the tests know).
+safe = csv_safe
+_rows_as_csv = csv_stream
 
 
 # ----------------------------------------------------------------------------- charts
@@ -137,14 +119,9 @@ def association_context(report: AssociationReport) -> dict:
 
 
 def _pdf(template: str, context: dict, *, language: str) -> bytes:
-    import weasyprint
-
     with translation.override(language):
         html = render_to_string(template, {**context, "language": language})
-    document = weasyprint.HTML(
-        string=html, base_url=settings.SITE_URL + "/", url_fetcher=_static_fetcher()
-    )
-    return document.write_pdf(pdf_tags=True, custom_metadata=True)
+    return pdf_from_html(html)
 
 
 def office_report_pdf(

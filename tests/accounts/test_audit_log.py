@@ -13,8 +13,8 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 
 from standards_portal.accounts import services
-from standards_portal.accounts.exports import csv_safe
 from standards_portal.accounts.models import AuditEntry
+from standards_portal.documents import csv_safe
 
 from ..factories import PASSWORD
 

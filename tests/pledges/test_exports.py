@@ -3,7 +3,8 @@ import time
 
 from pypdf import PdfReader
 
-from pledges.exports import _static_path, pledge_certificate_pdf, verification_url
+from pledges.exports import pledge_certificate_pdf, verification_url
+from standards_portal.documents import static_file as _static_path
 
 from .conftest import sign
 

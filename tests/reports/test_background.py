@@ -46,12 +46,12 @@ def test_a_large_report_offers_to_prepare_its_pdf_and_then_the_file(
 def test_a_failed_pdf_shows_an_error_and_can_be_retried(
     client, world, cycle, large, django_capture_on_commit_callbacks, monkeypatch
 ):
-    import weasyprint
+    import weasyprint.document
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
+    monkeypatch.setattr(weasyprint.document.Document, "write_pdf", broken)
     client.force_login(world.manager)
     prepare(client, world, cycle, django_capture_on_commit_callbacks)
     report_file = ReportFile.objects.get()
