@@ -527,7 +527,7 @@ def render(*, scale, timings, report_ms, page_ms, scan_ms, pdf_ms, weasy_ms, pdf
         f"| {scan_ms[0]:.1f} ms | {scan_ms[1]:.1f} ms | | |",
         f"| 2. office report PDF, {PDF_OFFICE} people (view: data + template + WeasyPrint) "
         f"| {pdf_ms[0]:.0f} ms | {pdf_ms[1]:.0f} ms | ≤ 1.25 × WeasyPrint and < 1.5 s "
-        f"| {pdf_ratio:.2f} ×, {pdf_ms[1] / 1000:.2f} s — "
+        f"| {pdf_ratio:.2f} ×, {pdf_ms[1] / 1000:.3f} s — "
         f"{_verdict(pdf_ratio <= 1.25 and pdf_ms[1] < 1500)} |",
         f"| 2. WeasyPrint alone on the same saved HTML | {weasy_ms[0]:.0f} ms "
         f"| {weasy_ms[1]:.0f} ms | | |",
