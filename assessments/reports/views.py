@@ -115,29 +115,33 @@ def office_report(request, office_id):
     )
 
 
-@require_GET
-def office_report_pdf(request, office_id):
+def _office_export(request, office_id, exporter):
     try:
         _form, office, scope, report = _office_report(request, office_id)
     except BadFilter as error:
         return _bad_filter(request, error.form)
     if report is None:
         raise Http404(_("No cycle has opened yet."))
+    return _download(*exporter(report, office=office, scope=scope))
+
+
+def _office_pdf(report, *, office, scope):
     benchmarks = []
     if scope == MANAGER and report.team_lead is None:
         benchmarks = selectors.office_benchmarks(office, report.cycle, report)
-    return _download(*exports.office_report_pdf(report, benchmarks=benchmarks))
+    return exports.office_report_pdf(report, benchmarks=benchmarks)
+
+
+@require_GET
+def office_report_pdf(request, office_id):
+    return _office_export(request, office_id, _office_pdf)
 
 
 @require_GET
 def office_report_csv(request, office_id):
-    try:
-        _form, _office, _scope, report = _office_report(request, office_id)
-    except BadFilter as error:
-        return _bad_filter(request, error.form)
-    if report is None:
-        raise Http404(_("No cycle has opened yet."))
-    return _download(*exports.office_report_csv(report))
+    return _office_export(
+        request, office_id, lambda report, **_scope: exports.office_report_csv(report)
+    )
 
 
 @require_GET
@@ -174,26 +178,24 @@ def association_report(request, association_id):
     )
 
 
-@require_GET
-def association_report_pdf(request, association_id):
+def _association_export(request, association_id, exporter):
     try:
         _form, _association, report = _association_report(request, association_id)
     except BadFilter as error:
         return _bad_filter(request, error.form)
     if report is None:
         raise Http404(_("No cycle has opened yet."))
-    return _download(*exports.association_report_pdf(report))
+    return _download(*exporter(report))
+
+
+@require_GET
+def association_report_pdf(request, association_id):
+    return _association_export(request, association_id, exports.association_report_pdf)
 
 
 @require_GET
 def association_report_csv(request, association_id):
-    try:
-        _form, _association, report = _association_report(request, association_id)
-    except BadFilter as error:
-        return _bad_filter(request, error.form)
-    if report is None:
-        raise Http404(_("No cycle has opened yet."))
-    return _download(*exports.association_report_csv(report))
+    return _association_export(request, association_id, exports.association_report_csv)
 
 
 # ----------------------------------------------------------------------------- background PDFs
