@@ -6,7 +6,7 @@ from pypdf import PdfReader
 
 from ..factories import PASSWORD, OfficeFactory
 from ..reports.conftest import staff_with_answers
-from .conftest import sign_in
+from .conftest import SCREENSHOTS, sign_in
 
 
 def test_a_manager_reads_the_office_report_and_downloads_the_pdf(page, world, cycle, axe):
@@ -33,8 +33,8 @@ def test_a_manager_reads_the_office_report_and_downloads_the_pdf(page, world, cy
     assert download.suggested_filename.endswith(".pdf")
     reader = PdfReader(path)
     assert world.office.name in reader.pages[0].extract_text()
-    Path("/tmp/standards-portal-screenshots").mkdir(parents=True, exist_ok=True)
-    Path("/tmp/standards-portal-screenshots/office-report.pdf").write_bytes(path.read_bytes())
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "office-report.pdf").write_bytes(path.read_bytes())
 
 
 def test_an_analyst_reads_the_association_report_and_downloads_the_csv(page, world, cycle, axe):
