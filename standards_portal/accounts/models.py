@@ -62,6 +62,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the person dismisses the first-visit introduction on the home page.
+    welcomed_at = models.DateTimeField(_("introduction seen"), null=True, blank=True)
 
     objects = UserManager()
 
