@@ -357,6 +357,18 @@ def invitation_accept(
             .exclude(office=office)
             .first()
         )
+        if previous is not None and previous.role == Membership.Role.MANAGER:
+            managers = [
+                m for m in _lock_office_staff(previous.office) if m.role == Membership.Role.MANAGER
+            ]
+            if len(managers) <= 1:
+                raise ValidationError(
+                    _(
+                        "You are the only manager of %(office)s. Make someone else a manager "
+                        "there before moving to another office."
+                    )
+                    % {"office": previous.office.name}
+                )
         if previous is not None:
             # Those who reported to the person in their old office move up a level.
             Membership.objects.filter(

@@ -576,3 +576,26 @@ def test_the_database_refuses_a_second_pending_invitation_raced_past_the_check(
     with pytest.raises(ValidationError, match="pending invitation"):
         services._invitation_save(duplicate)
     assert Invitation.objects.count() == 1
+
+
+def test_the_only_manager_of_an_office_cannot_move_away_and_leave_it_unmanaged(
+    world, make_invitation
+):
+    invitation = make_invitation(email=world.other_manager.email, role="official")
+    with pytest.raises(ValidationError, match="only manager of Lakeside County Elections"):
+        services.invitation_accept(invitation=invitation, user=world.other_manager)
+    membership = Membership.objects.get(user=world.other_manager, ended_at__isnull=True)
+    assert membership.office == world.other_office and membership.role == "manager"
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+
+
+def test_the_accept_page_explains_why_the_only_manager_cannot_move(client, world, make_invitation):
+    invitation = make_invitation(email=world.other_manager.email)
+    client.force_login(world.other_manager)
+    response = client.post(accept_url(invitation), {})
+    assert response.status_code == 422
+    assert "only manager of Lakeside County Elections" in response.text
+    assert Membership.objects.get(user=world.other_manager, ended_at__isnull=True).office == (
+        world.other_office
+    )
