@@ -1,3 +1,4 @@
+from allauth.account.internal.flows.login import record_authentication
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -207,6 +208,9 @@ def invitation_accept(request, token):
         else:
             if not signed_in:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                # The password was just set: count it as a sign-in, so the first pledge
+                # does not ask for it again.
+                record_authentication(request, user, method="password", email=user.email)
             messages.success(
                 request,
                 _("Welcome to %(place)s.") % {"place": invitation.target},

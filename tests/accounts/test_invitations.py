@@ -599,3 +599,16 @@ def test_the_accept_page_explains_why_the_only_manager_cannot_move(client, world
     assert Membership.objects.get(user=world.other_manager, ended_at__isnull=True).office == (
         world.other_office
     )
+
+
+def test_a_new_person_can_sign_the_pledge_without_typing_the_password_again(
+    client, world, make_invitation
+):
+    invitation = make_invitation()
+    client.post(
+        accept_url(invitation),
+        {"full_name": "Jordan Lee", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    response = client.get(reverse("pledges:pledge-sign"))
+    assert response.status_code == 200
+    assert "reauthenticate" not in response.get("Location", "")
