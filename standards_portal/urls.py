@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from pledges import views as pledge_views
 
-from . import views
+from . import i18n, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,7 +15,7 @@ urlpatterns = [
     path("v/<str:code>", pledge_views.pledge_verify_code, name="pledge-verify-code"),
     path("assessments/", include("assessments.urls")),
     path("reports/", include("assessments.reports.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", i18n.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from standards_portal.mail import send_templated_email
@@ -28,10 +28,19 @@ from .models import (
 
 @transaction.atomic
 def user_create(
-    *, email: str, full_name: str, password: str | None = None, verified: bool = True
+    *,
+    email: str,
+    full_name: str,
+    password: str | None = None,
+    verified: bool = True,
+    preferred_language: str = "en",
 ) -> User:
     """Create a person with a primary email address (verified when it came from an invitation)."""
-    user = User(email=email.strip().lower(), full_name=full_name.strip())
+    user = User(
+        email=email.strip().lower(),
+        full_name=full_name.strip(),
+        preferred_language=preferred_language,
+    )
     if password:
         user.set_password(password)
     else:
@@ -85,7 +94,10 @@ def _send_invitation(invitation: Invitation) -> None:
             "path": reverse("accounts:invitation-accept", args=[invitation.token]),
             "has_account": existing is not None and existing.is_active,
         },
-        language=existing.preferred_language if existing else "en",
+        # No account yet: no language of their own, so the inviter's is the best guess.
+        language=existing.preferred_language
+        if existing
+        else invitation.invited_by.preferred_language,
     )
 
 
@@ -336,8 +348,14 @@ def invitation_accept(
         existing.save(update_fields=["full_name", "is_active", "password"])
         user = existing
     else:
+        # The new person keeps the language they read the invitation page in.
         user = user_create(
-            email=invitation.email, full_name=full_name or invitation.full_name, password=password
+            email=invitation.email,
+            full_name=full_name or invitation.full_name,
+            password=password,
+            preferred_language=translation.get_supported_language_variant(
+                translation.get_language() or settings.LANGUAGE_CODE
+            ),
         )
     address, _created = EmailAddress.objects.get_or_create(
         user=user, email__iexact=user.email, defaults={"email": user.email, "primary": True}
