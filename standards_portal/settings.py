@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "standards_portal.accounts.middleware.SessionTimeoutMiddleware",
+    "standards_portal.accounts.middleware.MfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "standards_portal.urls"
@@ -224,13 +225,30 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Standards Portal] "
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Per address limits are generous (a large office signs in from behind one NAT
+# address); per account ("key") limits are tight. MFA codes count as failed sign-ins
+# keyed by the person. Kept in the shared cache (see CACHES).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
-    "reset_password": "20/m/ip,5/m/key",
+    "login": "300/m/ip",
+    "login_failed": "100/m/ip,5/5m/key",
+    "reset_password": "30/m/ip,3/15m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
 }
+# How many reverse proxies in front of the portal append to X-Forwarded-For; 0 ignores
+# the header. `accounts.audit.client_ip` and allauth's rate limits both read it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Standards Portal"
+# Supervisors, managers, association roles and site administrators must set up a
+# second step before using the portal (standards_portal.accounts.mfa). Off under the
+# test runner, where tests sign in with force_login; the MFA tests turn it on.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", not TESTING)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

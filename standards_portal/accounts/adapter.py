@@ -9,6 +9,12 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def get_client_ip(self, request):
+        """The same address the audit trail records, so rate limits agree with it."""
+        from .audit import client_ip
+
+        return client_ip(request) or super().get_client_ip(request)
+
 
 class PortalUserSessionsAdapter(DefaultUserSessionsAdapter):
     """ "Sign out other sessions" is recorded in the audit trail."""

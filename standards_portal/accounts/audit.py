@@ -1,5 +1,8 @@
 """The audit trail: `audit_record(...)` inside the service that makes the change."""
 
+import ipaddress
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +52,10 @@ ACTIONS = {
     "assessment.reviewer_reassigned": _("Reviewer reassigned"),
     "audit.exported": _("Audit log exported"),
     "personal_data.exported": _("Personal data downloaded"),
+    "report.exported": _("Report downloaded"),
+    "admin.added": _("Added in the admin site"),
+    "admin.changed": _("Changed in the admin site"),
+    "admin.deleted": _("Deleted in the admin site"),
 }
 
 
@@ -56,11 +63,32 @@ def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))
 
 
+def _address(value) -> str | None:
+    try:
+        return str(ipaddress.ip_address(str(value).strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
-    """The client's address as the server saw it (the proxy sets REMOTE_ADDR via gunicorn)."""
+    """The client's address, for the audit trail, pledges and rate limits.
+
+    With TRUSTED_PROXY_COUNT = 0 the X-Forwarded-For header is ignored (anyone can send
+    it) and the address is the one that connected. With N trusted proxies in front, it
+    is the Nth entry from the right: the one the outermost trusted proxy appended, which
+    a client cannot forge. None when there is no valid address.
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= count:
+            address = _address(hops[-count])
+            if address is not None:
+                return address
+    return _address(request.META.get("REMOTE_ADDR", ""))
 
 
 def audit_record(

@@ -1,4 +1,4 @@
-"""Idle and absolute session timeouts.
+"""Idle and absolute session timeouts, and holding people to their MFA set-up.
 
 Django's session expiry slides forward every time the session is saved, so on its
 own it is neither an idle nor an absolute limit. The sign-in time and the time last
@@ -13,10 +13,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .mfa import pending_role, role_label
 from .signals import SEEN_AT, SIGNED_IN_AT
 
 # "Last seen" is written at most once a minute so that pages do not each save the session.
@@ -68,3 +70,58 @@ class SessionTimeoutMiddleware:
         if request.method == "GET":
             login_url += "?" + urlencode({"next": request.get_full_path()})
         return redirect(login_url)
+
+
+class MfaRequiredMiddleware:
+    """Keep people whose role requires a second step on its set-up pages until they add one.
+
+    Reads only the session (see `mfa.pending_role`), so it costs no query once decided.
+    Pages a person needs meanwhile stay reachable: signing out, the MFA and
+    re-authentication pages, email confirmation, static files, the health check,
+    language switching and help.
+    """
+
+    ALLOWED_PREFIXES = ("/healthz", "/i18n/", "/help/")
+    ALLOWED_URL_NAMES = ("account_logout", "mfa_index", "account_reauthenticate", "account_email")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._allowed = None
+
+    def allowed_prefixes(self) -> tuple[str, ...]:
+        if self._allowed is None:
+            names = tuple(reverse(name) for name in self.ALLOWED_URL_NAMES)
+            self._allowed = (
+                settings.STATIC_URL,
+                reverse("account_confirm_email", args=["-"]).removesuffix("-/"),
+                *self.ALLOWED_PREFIXES,
+                *names,
+            )
+        return self._allowed
+
+    def __call__(self, request):
+        if settings.MFA_REQUIRED and request.user.is_authenticated:
+            role = pending_role(request)
+            if role:
+                response = self._hold(request, role)
+                if response is not None:
+                    return response
+        return self.get_response(request)
+
+    def _hold(self, request, role):
+        path = request.path_info
+        if path.startswith(self.allowed_prefixes()):
+            if path.startswith(reverse("mfa_index")) and request.method == "GET":
+                messages.warning(
+                    request,
+                    _(
+                        "Your role as %(role)s requires a second step at sign-in, because "
+                        "it gives access to other people's records. Set up an authenticator "
+                        "app or a security key (passkey) to continue."
+                    )
+                    % {"role": role_label(role)},
+                )
+            return None
+        if request.method in ("GET", "HEAD"):
+            return redirect("mfa_index")
+        raise PermissionDenied(_("Set up a second step at sign-in before you make any change."))

@@ -12,8 +12,10 @@ from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
 
+from . import mfa
 from .audit import audit_record, client_ip
 from .models import Membership, User
+from .reauth import AUTHENTICATED_AT
 
 # Session keys the timeout middleware reads (seconds since the epoch).
 SIGNED_IN_AT = "_portal_signed_in_at"
@@ -43,12 +45,14 @@ def on_logged_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT] = now
         request.session[SEEN_AT] = now
+        request.session[AUTHENTICATED_AT] = now
         if client_ip(request):
             # allauth lists sessions it saw begin; a sign-in through an invitation
             # link uses Django's login() directly, so it is listed here too.
             from allauth.usersessions.models import UserSession
 
             UserSession.objects.create_from_request(request)
+        mfa.decide(request, user)
     audit_record(
         action="auth.signed_in",
         actor=user,
@@ -139,12 +143,19 @@ def on_email_removed(sender, request, user, email_address, **kwargs):
     _record_self("auth.email_removed", request, user, email=email_address.email)
 
 
+def _redecide_mfa(request, user):
+    if request is not None and hasattr(request, "session"):
+        mfa.decide(request, user)
+
+
 def on_authenticator_added(sender, request, user, authenticator, **kwargs):
     _record_self("mfa.authenticator_added", request, user, type=authenticator.type)
+    _redecide_mfa(request, user)
 
 
 def on_authenticator_removed(sender, request, user, authenticator, **kwargs):
     _record_self("mfa.authenticator_removed", request, user, type=authenticator.type)
+    _redecide_mfa(request, user)
 
 
 def on_authenticator_reset(sender, request, user, authenticator, **kwargs):

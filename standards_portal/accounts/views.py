@@ -35,6 +35,7 @@ from .permissions import (
     office_membership_for_manager,
     roster_upload_for,
 )
+from .reauth import recent_authentication_required
 from .selectors import (
     active_memberships,
     association_member_offices,
@@ -283,6 +284,7 @@ def roster_preview(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@recent_authentication_required
 def membership_update(request, pk):
     membership = office_membership_for_manager(request.user, pk)
     form = MembershipForm(*_bound(request), user=request.user, membership=membership)
@@ -313,6 +315,7 @@ def membership_update(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@recent_authentication_required
 def membership_deactivate(request, pk):
     membership = office_membership_for_manager(request.user, pk)
     form = ConfirmForm(*_bound(request), user=request.user)
@@ -353,6 +356,7 @@ def association_detail(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@recent_authentication_required
 def association_office_add(request, pk):
     association = administered_association(request.user, pk)
     search = OfficeSearchForm(request.GET or None, user=request.user, association=association)
@@ -382,6 +386,7 @@ def association_office_add(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@recent_authentication_required
 def association_office_create(request, pk):
     association = administered_association(request.user, pk)
     form = OfficeCreateForm(*_bound(request), user=request.user, association=association)
@@ -413,6 +418,7 @@ def association_office_create(request, pk):
 
 
 @require_POST
+@recent_authentication_required
 def association_office_remove(request, pk):
     association = administered_association(request.user, pk)
     form = OfficeRemoveForm(request.POST, user=request.user, association=association)
@@ -427,6 +433,7 @@ def association_office_remove(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@recent_authentication_required
 def association_invitation_create(request, pk):
     association = administered_association(request.user, pk)
     form = AssociationInvitationForm(*_bound(request), user=request.user, association=association)
