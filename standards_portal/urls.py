@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("standards/", views.standards, name="standards"),
     path("healthz", views.healthz, name="healthz"),
+    path("help/", include("standards_portal.help")),
     path("accounts/", include("allauth.urls")),
     path("people/", include("standards_portal.accounts.urls")),
     path("pledges/", include("pledges.urls")),

@@ -192,6 +192,15 @@ EXPECTED = {
     "pledges:pledge-verify": "200 200 200 200 200 200 200 200 200 200",
     "pledges:registry-list": "200 200 200 200 200 200 200 200 200 200",
     "pledges:registry-detail": "200 200 200 200 200 200 200 200 200 200",
+    # Help pages: nothing private, the same for everyone.
+    "help:help-index": "200 200 200 200 200 200 200 200 200 200",
+    "help:help-pledge": "200 200 200 200 200 200 200 200 200 200",
+    "help:help-rating-scale": "200 200 200 200 200 200 200 200 200 200",
+    "help:help-review": "200 200 200 200 200 200 200 200 200 200",
+    "help:help-privacy": "200 200 200 200 200 200 200 200 200 200",
+    "help:help-accessibility": "200 200 200 200 200 200 200 200 200 200",
+    # Dismissing the first-visit introduction: anyone signed in, for themselves.
+    "help:welcome-dismiss": POST_ONLY,
     # The invitation is for someone not yet signed up: anyone signed in is the wrong person.
     "accounts:invitation-accept": "200 403 403 403 403 403 403 403 403 403",
     # One's own account and data.
@@ -266,6 +275,7 @@ EXPECTED = {
 # (an empty body then fails validation or does the permitted thing: not checked here).
 POST_REFUSED = {
     "accounts:invitation-accept": "ok 403 403 403 403 403 403 403 403 403",
+    "help:welcome-dismiss": "login ok ok ok ok ok ok ok ok ok",
     "accounts:invitation-create": "login 403 403 403 403 ok ok 403 403 403",
     "accounts:invitation-resend": "login 404 404 404 404 404 ok 404 404 404",
     "accounts:invitation-revoke": "login 404 404 404 404 404 ok 404 404 404",

@@ -1,0 +1,112 @@
+"""Help pages in plain language, and the first-visit introduction on the home page.
+
+The help pages hold nothing private, so anyone may read them, signed in or not.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from pledges.selectors import published_edition
+
+from .accounts.models import User
+
+app_name = "help"
+
+# (URL name, title) in the order the index lists them.
+TOPICS = [
+    ("pledge", _("The pledge")),
+    ("rating-scale", _("The rating scale")),
+    ("review", _("Self-assessment and review")),
+    ("privacy", _("Who sees what")),
+    ("accessibility", _("Accessibility and language")),
+]
+
+
+def user_welcome_dismiss(*, user: User) -> None:
+    """Remember that the person has read the introduction (the first time only)."""
+    User.objects.filter(pk=user.pk, welcomed_at__isnull=True).update(welcomed_at=timezone.now())
+
+
+def _topics(current: str | None = None) -> list[dict]:
+    return [
+        {
+            "name": name,
+            "title": title,
+            "url": reverse(f"help:help-{name}"),
+            "current": name == current,
+        }
+        for name, title in TOPICS
+    ]
+
+
+def _topic(request, name: str, extra: dict | None = None):
+    title = dict(TOPICS)[name]
+    context = {"topics": _topics(name), "title": title, **(extra or {})}
+    return render(request, f"help/help_{name.replace('-', '_')}.html", context)
+
+
+@login_not_required
+@require_GET
+def help_index(request):
+    return render(request, "help/help_index.html", {"topics": _topics()})
+
+
+@login_not_required
+@require_GET
+def help_pledge(request):
+    return _topic(request, "pledge")
+
+
+@login_not_required
+@require_GET
+def help_rating_scale(request):
+    edition = published_edition()
+    levels = list(edition.rating_levels.order_by("value")) if edition else []
+    return _topic(request, "rating-scale", {"edition": edition, "levels": levels})
+
+
+@login_not_required
+@require_GET
+def help_review(request):
+    return _topic(request, "review")
+
+
+@login_not_required
+@require_GET
+def help_privacy(request):
+    return _topic(
+        request,
+        "privacy",
+        {
+            "minimum": settings.SMALL_CELL_MINIMUM,
+            "idle_minutes": settings.SESSION_IDLE_TIMEOUT // 60,
+        },
+    )
+
+
+@login_not_required
+@require_GET
+def help_accessibility(request):
+    return _topic(request, "accessibility")
+
+
+@require_POST
+def welcome_dismiss(request):
+    user_welcome_dismiss(user=request.user)
+    return redirect(reverse("home") + "#main")
+
+
+urlpatterns = [
+    path("", help_index, name="help-index"),
+    path("pledge/", help_pledge, name="help-pledge"),
+    path("rating-scale/", help_rating_scale, name="help-rating-scale"),
+    path("review/", help_review, name="help-review"),
+    path("privacy/", help_privacy, name="help-privacy"),
+    path("accessibility/", help_accessibility, name="help-accessibility"),
+    path("welcome/dismiss/", welcome_dismiss, name="welcome-dismiss"),
+]
