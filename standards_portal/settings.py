@@ -245,6 +245,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Standards Portal"
+MFA_ADAPTER = "standards_portal.accounts.adapter.PortalMFAAdapter"
 # Supervisors, managers, association roles and site administrators must set up a
 # second step before using the portal (standards_portal.accounts.mfa). Off under the
 # test runner, where tests sign in with force_login; the MFA tests turn it on.

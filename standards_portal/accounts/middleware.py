@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .mfa import pending_role, role_label
+from .mfa import decide, pending_role, role_label
 from .signals import SEEN_AT, SIGNED_IN_AT
 
 # "Last seen" is written at most once a minute so that pages do not each save the session.
@@ -75,7 +75,8 @@ class SessionTimeoutMiddleware:
 class MfaRequiredMiddleware:
     """Keep people whose role requires a second step on its set-up pages until they add one.
 
-    Reads only the session (see `mfa.pending_role`), so it costs no query once decided.
+    Reads only the session (see `mfa.pending_role`), so it costs no query once decided;
+    a person still held is checked again on each page they are kept from.
     Pages a person needs meanwhile stay reachable: signing out, the MFA and
     re-authentication pages, email confirmation, static files, the health check,
     language switching and help.
@@ -121,6 +122,9 @@ class MfaRequiredMiddleware:
                     )
                     % {"role": role_label(role)},
                 )
+            return None
+        # Set up meanwhile (in another tab or session)? Only people held here pay for this.
+        if not decide(request, request.user):
             return None
         if request.method in ("GET", "HEAD"):
             return redirect("mfa_index")
