@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch, QuerySet
+from django.db.models.signals import post_delete, post_save
 
-from pledges.models import ApplicationItem, Cycle, RatingLevel, Standard
+from pledges.models import ApplicationItem, Cycle, Edition, RatingLevel, Standard
 from pledges.selectors import active_pledges_by_user, previous_cycle
 from standards_portal.accounts.models import Membership, Office, User
 from standards_portal.accounts.selectors import direct_reports
@@ -23,17 +24,55 @@ def assessment_for_user(user: User, cycle: Cycle) -> Assessment | None:
     )
 
 
+# An edition's text does not change once published (editions are loaded from fixtures and
+# a new text is a new edition), so each server process reads its structure once. Saving or
+# deleting any part of an edition empties the cache (for tests and the admin).
+_EDITION_CACHE: dict[tuple[str, int], list] = {}
+
+
+def _forget_editions(**kwargs) -> None:
+    _EDITION_CACHE.clear()
+
+
+for _model in (Edition, Standard, ApplicationItem, RatingLevel):
+    post_save.connect(_forget_editions, sender=_model, dispatch_uid=f"edition-cache-{_model}")
+    post_delete.connect(_forget_editions, sender=_model, dispatch_uid=f"edition-del-{_model}")
+
+
 def standards_with_items(edition_id: int) -> list[Standard]:
-    """The edition's standards, each with its items, in two queries."""
-    return list(
-        Standard.objects.filter(edition_id=edition_id)
-        .order_by("number")
-        .prefetch_related(Prefetch("items", queryset=ApplicationItem.objects.order_by("number")))
-    )
+    """The edition's standards, each with its items: two queries, then none in this process.
+
+    The objects are shared between requests: read them, never change them.
+    """
+    key = ("standards", edition_id)
+    if key not in _EDITION_CACHE:
+        standards = list(
+            Standard.objects.filter(edition_id=edition_id)
+            .order_by("number")
+            .prefetch_related(
+                Prefetch("items", queryset=ApplicationItem.objects.order_by("number"))
+            )
+        )
+        if not standards:
+            return standards
+        _EDITION_CACHE[key] = standards
+    return _EDITION_CACHE[key]
 
 
 def rating_scale(edition_id: int) -> list[RatingLevel]:
-    return list(RatingLevel.objects.filter(edition_id=edition_id).order_by("value"))
+    """The edition's rating levels, lowest first (read once per process, like the items)."""
+    key = ("scale", edition_id)
+    if key not in _EDITION_CACHE:
+        levels = list(RatingLevel.objects.filter(edition_id=edition_id).order_by("value"))
+        if not levels:
+            return levels
+        _EDITION_CACHE[key] = levels
+    return _EDITION_CACHE[key]
+
+
+def item_count(edition_id: int) -> int:
+    """How many items the edition has (no query once its structure is read)."""
+    return sum(len(standard.items.all()) for standard in standards_with_items(edition_id))
 
 
 def responses_by_item(assessment: Assessment) -> dict[int, ItemResponse]:

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pledges.models import ApplicationItem, Cycle, RatingLevel
+from pledges.models import ApplicationItem, Cycle
 from pledges.selectors import previous_cycle
 from standards_portal.accounts.audit import audit_record
 from standards_portal.accounts.models import Membership, User
@@ -30,6 +30,7 @@ from .models import (
     StandardGoal,
     Transition,
 )
+from .selectors import rating_scale, standards_with_items
 
 State = Assessment.State
 
@@ -128,13 +129,13 @@ def _current_membership(user: User) -> Membership | None:
 
 
 def _edition_items(assessment: Assessment) -> dict[int, ApplicationItem]:
-    items = ApplicationItem.objects.filter(standard__edition_id=assessment.cycle.edition_id)
-    return {item.pk: item for item in items.select_related("standard")}
+    """The edition's items by id, each with its standard (read once per process)."""
+    standards = standards_with_items(assessment.cycle.edition_id)
+    return {item.pk: item for standard in standards for item in standard.items.all()}
 
 
 def _scale(assessment: Assessment) -> set[int]:
-    levels = RatingLevel.objects.filter(edition_id=assessment.cycle.edition_id).order_by()
-    return set(levels.values_list("value", flat=True))
+    return {level.value for level in rating_scale(assessment.cycle.edition_id)}
 
 
 def _check_text(value: str, limit: int, label: str) -> None:

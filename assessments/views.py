@@ -3,6 +3,8 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -86,18 +88,20 @@ def assessment_start(request):
     return redirect("assessments:assessment-edit", pk=assessment.pk)
 
 
-def _form_kwargs(assessment: Assessment) -> dict:
+def _form_kwargs(assessment: Assessment, *, bound: bool = False) -> dict:
+    """What the form needs; a posted form shows what was posted, so it skips the answers."""
     return {
         "assessment": assessment,
         "standards": selectors.standards_with_items(assessment.cycle.edition_id),
         "scale": selectors.rating_scale(assessment.cycle.edition_id),
-        "responses": selectors.responses_by_item(assessment),
-        "goals": selectors.goals_by_standard(assessment),
+        "responses": {} if bound else selectors.responses_by_item(assessment),
+        "goals": {} if bound else selectors.goals_by_standard(assessment),
     }
 
 
 def _grid(form: AssessmentForm, review, changes_by_item) -> list[dict]:
     """The form's fields grouped by standard, with progress, for the template."""
+    levels = _levels(form.scale)
     groups = []
     for standard in form.standards:
         rows = []
@@ -108,13 +112,18 @@ def _grid(form: AssessmentForm, review, changes_by_item) -> list[dict]:
             value = "" if value is None else str(value)
             if value:
                 answered += 1
+            na_reason = form[f"item_{item.pk}_na_reason"]
+            comment = form[f"item_{item.pk}_comment"]
+            # Plain strings for the template: 38 items x 5 levels read each many times.
+            rating = _field(rating)
             rows.append(
                 {
                     "item": item,
-                    "rating": rating,
                     "value": value,
-                    "na_reason": form[f"item_{item.pk}_na_reason"],
-                    "comment": form[f"item_{item.pk}_comment"],
+                    "rating": rating,
+                    "options": _rating_options(rating, value, levels),
+                    "na_reason": _field(na_reason),
+                    "comment": _field(comment),
                     "feedback": review.item_map.get(item.pk) if review else None,
                     "changed": changes_by_item.get(item.pk),
                 }
@@ -134,6 +143,50 @@ def _grid(form: AssessmentForm, review, changes_by_item) -> list[dict]:
             }
         )
     return groups
+
+
+def _field(bound) -> dict:
+    """What the rating grid reads of a field, computed once."""
+    value = bound.value()
+    return {
+        "html_name": bound.html_name,
+        "auto_id": bound.auto_id,
+        "errors": bound.errors,
+        "value": "" if value is None else value,
+    }
+
+
+def _levels(scale) -> list[tuple[str, str]]:
+    """Each rating level's value as text and its escaped label, ready for `_rating_options`."""
+    return [
+        (
+            str(level.value),
+            f'<span class="level-label">{level.value} · {escape(level.label)}</span> '
+            f'<span class="level-description">{escape(level.description)}</span>',
+        )
+        for level in scale
+    ]
+
+
+def _rating_options(rating: dict, value: str, levels: list[tuple[str, str]]) -> str:
+    """One item's rating radio buttons (one per level), as HTML.
+
+    Built here rather than in the template: 38 items x 5 levels of template variables were
+    most of the page's server time.
+    """
+    name, auto_id = escape(rating["html_name"]), escape(rating["auto_id"])
+    invalid = f' aria-invalid="true" aria-describedby="{auto_id}-error"' if rating["errors"] else ""
+    options = []
+    for level_value, label in levels:
+        checked = " checked" if value == level_value else ""
+        options.append(
+            f'<div class="form-check rating-option">\n'
+            f'<input class="form-check-input" type="radio" name="{name}" '
+            f'id="{auto_id}_{level_value}" value="{level_value}"{checked}{invalid}>\n'
+            f'<label class="form-check-label" for="{auto_id}_{level_value}">{label}</label>\n'
+            f"</div>\n"
+        )
+    return mark_safe("".join(options))  # noqa: S308 - every part above is escaped
 
 
 def _error_list(form: AssessmentForm) -> list[dict]:
@@ -181,7 +234,7 @@ def assessment_edit(request, pk):
             return _refused(request, AssessmentRefused(message, status=status), assessment)
         return redirect("assessments:assessment-detail", pk=assessment.pk)
 
-    kwargs = _form_kwargs(assessment)
+    kwargs = _form_kwargs(assessment, bound=request.method == "POST")
     conflict = None
     error_message = None
     status = 200
