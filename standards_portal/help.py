@@ -4,6 +4,7 @@ The help pages hold nothing private, so anyone may read them, signed in or not.
 """
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -98,6 +99,7 @@ def help_accessibility(request):
 @require_POST
 def welcome_dismiss(request):
     user_welcome_dismiss(user=request.user)
+    messages.info(request, _("The introduction is hidden. Help has a link to show it again."))
     return redirect(reverse("home") + "#main")
 
 
