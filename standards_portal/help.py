@@ -3,12 +3,15 @@
 The help pages hold nothing private, so anyone may read them, signed in or not.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -77,6 +80,12 @@ def help_review(request):
     return _topic(request, "review")
 
 
+def _duration(seconds: int) -> str:
+    """'30 minutes', '8 hours': a settings value in words."""
+    now = timezone.now()
+    return timesince(now - datetime.timedelta(seconds=seconds), now)
+
+
 @login_not_required
 @require_GET
 def help_privacy(request):
@@ -85,7 +94,8 @@ def help_privacy(request):
         "privacy",
         {
             "minimum": settings.SMALL_CELL_MINIMUM,
-            "idle_minutes": settings.SESSION_IDLE_TIMEOUT // 60,
+            "idle_limit": _duration(settings.SESSION_IDLE_TIMEOUT),
+            "session_limit": _duration(settings.SESSION_COOKIE_AGE),
         },
     )
 

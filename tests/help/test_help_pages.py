@@ -221,3 +221,10 @@ def test_introduction_costs_no_query(client, world, cycle, role):
     with CaptureQueriesContext(connection) as later:
         assert 'id="welcome"' not in _home(client)
     assert len(first_visit) == len(later)
+
+
+def test_privacy_page_states_the_session_limits_from_the_settings(client, db, settings):
+    settings.SESSION_IDLE_TIMEOUT = 20 * 60
+    settings.SESSION_COOKIE_AGE = 4 * 60 * 60
+    content = " ".join(client.get(reverse("help:help-privacy")).content.decode().split())
+    assert "signed out after 20 minutes without use, and after 4 hours in any case" in content
