@@ -17,6 +17,7 @@ help:
 	@echo "make test   lint, checks, unit/integration tests and browser tests"
 	@echo "make serve  production server (gunicorn + whitenoise; set SECRET_KEY, DEBUG=false, ...)"
 	@echo "make bench  measure performance into benchmarks/RESULTS.md"
+	@echo "make messages  refresh and compile the Spanish translation (docs/i18n.md)"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null; then \
@@ -81,6 +82,15 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Refresh the Spanish catalogue from the code and templates, then compile it (needs GNU
+# gettext). Translate the new or emptied entries in locale/es/LC_MESSAGES/django.po and run
+# it again; commit the .po and the .mo. See docs/i18n.md.
+.PHONY: messages
+messages: venv
+	$(PY) manage.py makemessages -l es --no-obsolete --add-location file \
+	  --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=tests --ignore=benchmarks
+	$(PY) manage.py compilemessages -l es --ignore=.venv --ignore=node_modules
 
 # Load and fault checks against gunicorn + PostgreSQL on 127.0.0.1 (not part of `make test`).
 # `make load LOAD_ARGS="--seconds 10"` for a quick run; `make faults` restarts PostgreSQL.

@@ -34,8 +34,10 @@ def pledge_certificate_pdf(pledge: Pledge) -> tuple[str, str, bytes]:
         pledge.text_sha256
     )
     url = verification_url(pledge)
-    language = pledge.edition.language or settings.LANGUAGE_CODE
-    with translation.override(pledge.user.preferred_language or language):
+    # The certificate speaks the signer's language; the edition's text inside it is marked
+    # with the edition's own language.
+    language = pledge.user.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):
         html = render_to_string(
             "pledges/pledge_certificate.html",
             {
