@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from standards_portal.accounts.audit import report_exported
 from standards_portal.accounts.selectors import associations_for
 
 from . import exports, selectors, services
@@ -122,7 +123,16 @@ def _office_export(request, office_id, exporter):
         return _bad_filter(request, error.form)
     if report is None:
         raise Http404(_("No cycle has opened yet."))
-    return _download(*exporter(report, office=office, scope=scope))
+    export = exporter(report, office=office, scope=scope)
+    report_exported(
+        by=request.user,
+        report="office",
+        content_type=export[1],
+        cycle=report.cycle,
+        office=office,
+        request=request,
+    )
+    return _download(*export)
 
 
 def _office_pdf(report, *, office, scope):
@@ -180,12 +190,21 @@ def association_report(request, association_id):
 
 def _association_export(request, association_id, exporter):
     try:
-        _form, _association, report = _association_report(request, association_id)
+        _form, association, report = _association_report(request, association_id)
     except BadFilter as error:
         return _bad_filter(request, error.form)
     if report is None:
         raise Http404(_("No cycle has opened yet."))
-    return _download(*exporter(report))
+    export = exporter(report)
+    report_exported(
+        by=request.user,
+        report="association",
+        content_type=export[1],
+        cycle=report.cycle,
+        association=association,
+        request=request,
+    )
+    return _download(*export)
 
 
 @require_GET
@@ -256,6 +275,15 @@ def report_file_download(request, pk):
     report_file = report_file_for(request.user, pk)
     if report_file.status != ReportFile.Status.READY:
         raise Http404(_("This file is not ready."))
+    report_exported(
+        by=request.user,
+        report=report_file.kind,
+        content_type="application/pdf",
+        cycle=report_file.cycle,
+        office=report_file.office,
+        association=report_file.association,
+        request=request,
+    )
     return _download(report_file.filename, "application/pdf", bytes(report_file.content))
 
 

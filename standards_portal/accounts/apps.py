@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,11 @@ class AccountsConfig(AppConfig):
         from . import signals
 
         signals.connect()
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on a site that also writes each change to the audit trail."""
+
+    default = False  # AccountsConfig stays this module's default
+
+    default_site = "standards_portal.accounts.admin_site.PortalAdminSite"

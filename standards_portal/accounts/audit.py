@@ -115,3 +115,20 @@ def audit_record(
         ip_address=ip_address or client_ip(request),
         details={k: v for k, v in details.items() if v is not None},
     )
+
+
+def report_exported(
+    *, by, report: str, content_type: str, cycle=None, office=None, association=None, request=None
+) -> AuditEntry:
+    """Record that someone downloaded a report (which holds other people's results)."""
+    format = content_type.split(";")[0].rsplit("/", 1)[-1]  # "pdf", "csv"
+    return audit_record(
+        action="report.exported",
+        actor=by,
+        obj=office if office is not None else association,
+        office=office,
+        request=request,
+        report=report,
+        format=format,
+        cycle=str(cycle) if cycle is not None else None,
+    )
