@@ -101,7 +101,7 @@ def _form_kwargs(assessment: Assessment, *, bound: bool = False) -> dict:
 
 def _grid(form: AssessmentForm, review, changes_by_item) -> list[dict]:
     """The form's fields grouped by standard, with progress, for the template."""
-    levels = _levels(form.scale)
+    levels = _levels(form.scale, language=form.assessment.cycle.edition.language)
     groups = []
     for standard in form.standards:
         rows = []
@@ -156,13 +156,17 @@ def _field(bound) -> dict:
     }
 
 
-def _levels(scale) -> list[tuple[str, str]]:
-    """Each rating level's value as text and its escaped label, ready for `_rating_options`."""
+def _levels(scale, *, language: str) -> list[tuple[str, str]]:
+    """Each rating level's value as text and its escaped label, ready for `_rating_options`.
+
+    The labels are the edition's words, marked with its language for screen readers.
+    """
+    lang = escape(language)
     return [
         (
             str(level.value),
-            f'<span class="level-label">{level.value} · {escape(level.label)}</span> '
-            f'<span class="level-description">{escape(level.description)}</span>',
+            f'<span class="level-label" lang="{lang}">{level.value} · {escape(level.label)}</span> '
+            f'<span class="level-description" lang="{lang}">{escape(level.description)}</span>',
         )
         for level in scale
     ]

@@ -80,6 +80,9 @@ def test_the_assessment_form_is_in_spanish(client, world, cycle):
     assert response.status_code == 200
     assert "Guardar borrador" in body and "No aplica" in body
     assert "Save draft" not in body
+    # The edition's words (statement, items, rating scale) are marked as English.
+    assert '<p class="statement" lang="en">I uphold the Constitution' in body
+    assert '<span class="level-label" lang="en">1 · Not yet in practice</span>' in body
 
 
 def test_the_review_page_marks_the_items_with_the_editions_language(client, world, cycle):
