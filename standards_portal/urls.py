@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from pledges import views as pledge_views
 
@@ -25,5 +26,5 @@ handler403 = "standards_portal.views.error_403"
 handler404 = "standards_portal.views.error_404"
 handler500 = "standards_portal.views.error_500"
 
-admin.site.site_header = "Standards Portal administration"
-admin.site.site_title = "Standards Portal"
+admin.site.site_header = _("Standards Portal administration")
+admin.site.site_title = _("Standards Portal")

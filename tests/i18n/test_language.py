@@ -203,3 +203,12 @@ def test_the_results_pdf_is_in_the_officials_language(world, cycle):
     with translation.override("en"):
         _, _, data = results_pdf(assessment)
     assert _pdf_language(data) == "es"
+
+
+def test_my_account_offers_the_language_with_the_current_one_selected(client, world):
+    client.force_login(in_spanish(world.official))
+    body = client.get(reverse("accounts:my-account")).content.decode()
+    assert '<label for="preferred-language" class="form-label">Idioma preferido</label>' in body
+    assert '<option value="es" lang="es" selected>Español</option>' in body
+    assert '<option value="en" lang="en">English</option>' in body
+    assert f'action="{reverse("set_language")}"' in body
