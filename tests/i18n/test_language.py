@@ -125,7 +125,9 @@ def test_choosing_spanish_signed_in_is_saved_and_follows_the_person(client, worl
 def test_choosing_a_language_signed_out_uses_the_cookie(client, db):
     response = client.post(reverse("set_language"), {"language": "es", "next": "/standards/"})
     assert response.status_code == 302
-    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "es"
+    assert cookie["max-age"] == 365 * 24 * 60 * 60 and cookie["samesite"] == "Lax"
     response = client.get(reverse("standards"))
     assert html_lang(response) == "es"
     client.post(reverse("set_language"), {"language": "en"})
