@@ -89,16 +89,21 @@ def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
-def demo_secret_for(user) -> str | None:
-    """The TOTP secret of a demo account's authenticator app, or None."""
+def totp_secret(user) -> str | None:
+    """The secret of the person's authenticator app, or None (demo and tests only)."""
     from allauth.mfa.utils import decrypt
 
-    if not user.email.lower().endswith(DEMO_EMAIL_SUFFIX):
-        return None
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if authenticator is None:
         return None
     return decrypt(authenticator.data["secret"])
+
+
+def demo_secret_for(user) -> str | None:
+    """The TOTP secret of a demo account's authenticator app, or None."""
+    if not user.email.lower().endswith(DEMO_EMAIL_SUFFIX):
+        return None
+    return totp_secret(user)
 
 
 def current_code(secret: str, *, at: float | None = None) -> str:
