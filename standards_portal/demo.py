@@ -173,12 +173,6 @@ def seed(edition: Edition) -> Demo:
         user = _person(local, name)
         people[local] = user
         AssociationRole.objects.get_or_create(user=user, association=assoc, defaults={"role": role})
-    # Privileged accounts must sign in with a second step: they share one documented
-    # demo authenticator (`manage.py demo_mfa_code <email>` prints its code).
-    from .accounts.mfa import seed_demo_authenticators
-
-    seed_demo_authenticators(people.values())
-
     demo = Demo(
         association=association,
         other_association=other,
@@ -197,6 +191,11 @@ def seed(edition: Edition) -> Demo:
     from .accounts.demo import seed_demo as seed_people_demo
 
     seed_people_demo(demo)
+    # Privileged accounts must sign in with a second step: they share one documented
+    # demo authenticator (`manage.py demo_mfa_code <email>` prints its code).
+    from .accounts.mfa import seed_demo_authenticators
+
+    seed_demo_authenticators(User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}"))
     return demo
 
 
