@@ -214,3 +214,11 @@ def test_my_account_offers_the_language_with_the_current_one_selected(client, wo
     assert '<option value="es" lang="es" selected>Español</option>' in body
     assert '<option value="en" lang="en">English</option>' in body
     assert f'action="{reverse("set_language")}"' in body
+
+
+def test_the_results_page_marks_item_titles_with_the_editions_language(client, world, cycle):
+    assessment = make_assessment(in_spanish(world.official), cycle, state="submitted")
+    client.force_login(world.official)
+    for name in ("assessment-detail", "assessment-results"):
+        body = client.get(reverse(f"assessments:{name}", args=[assessment.pk])).content.decode()
+        assert '<span lang="en">Understand and adhere to the law</span>' in body, name
