@@ -12,10 +12,22 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.template.base import Lexer, TokenType
 
-TEMPLATE_DIRS = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
+
+def template_dirs() -> list[Path]:
+    """The project's template folders and those of its own apps (not third-party ones)."""
+    base = Path(settings.BASE_DIR).resolve()
+    dirs = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
+    for app in apps.get_app_configs():
+        folder = Path(app.path).resolve() / "templates"
+        if folder.is_dir() and base in folder.parents and ".venv" not in folder.parts:
+            dirs.append(folder)
+    return dirs
+
+
 SUFFIXES = {".html", ".txt"}
 READ_ATTRIBUTES = {"aria-label", "title", "alt", "placeholder", "aria-description"}
 # Code samples (a CSV header, say) are literal; so are these names in every language.
@@ -36,7 +48,7 @@ SKIPPED_BLOCKS = {
 
 def template_files() -> list[Path]:
     files = []
-    for directory in TEMPLATE_DIRS:
+    for directory in template_dirs():
         files += [p for p in sorted(directory.rglob("*")) if p.suffix in SUFFIXES]
     return files
 
