@@ -18,7 +18,20 @@ from ..factories import PASSWORD, MembershipFactory, OfficeFactory
 from ..test_url_matrix import EXPECTED, ROLES, _no_throttle, _row, matrix  # noqa: F401
 from .conftest import SCREENSHOTS, sign_in
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# WCAG A and AA, and axe's best practices: one main landmark, all content in landmarks,
+# one h1, headings in order.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+# Every error message shown beside a field is named by that field (or its fieldset).
+UNLINKED_ERRORS = r"""() => {
+  const named = new Set();
+  for (const el of document.querySelectorAll("[aria-describedby]")) {
+    for (const id of el.getAttribute("aria-describedby").split(/\s+/)) named.add(id);
+  }
+  return Array.from(document.querySelectorAll("main .field-error, main .invalid-feedback"))
+    .filter((el) => el.offsetParent && !(el.id && named.has(el.id)))
+    .map((el) => el.id || el.textContent.trim());
+}"""
 
 ALLAUTH_ANONYMOUS = [
     "/accounts/login/",
@@ -63,6 +76,15 @@ class Checker:
             page.screenshot(path=str(SCREENSHOTS / f"every-{label}.png"), full_page=True)
         if results.violations_count:
             self.failures.append(f"{label} ({page.url}):\n{results.generate_report()}")
+
+    def check_errors_linked(self, page, label: str):
+        """Errors beside fields are named by them, and the page opens on its summary."""
+        self.check(page, label, screenshot=True)
+        unlinked = page.evaluate(UNLINKED_ERRORS)
+        if unlinked:
+            self.failures.append(f"{label}: errors no field points at: {unlinked}")
+        if not page.locator("[data-error-summary]:focus").count():
+            self.failures.append(f"{label}: the error summary does not have the focus")
 
     def visit(self, page, url: str, label: str, *, status: int = 200) -> bool:
         """Check the page at `url` if it is HTML; False for downloads (PDF, CSV, JSON)."""
@@ -153,7 +175,7 @@ def test_form_errors_and_confirmations_pass_axe(world, cycle, role_page, checker
     page.goto("/pledges/sign/")
     page.get_by_role("button", name="Sign the pledge").click()
     page.locator("#form-errors").wait_for()
-    checker.check(page, "official-pledge-sign-errors", screenshot=True)
+    checker.check_errors_linked(page, "official-pledge-sign-errors")
     page.get_by_label("Your full name (your signature)").fill(world.official.full_name)
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Sign the pledge").click()
@@ -164,8 +186,15 @@ def test_form_errors_and_confirmations_pass_axe(world, cycle, role_page, checker
     page.goto("/assessments/")
     page.get_by_role("button", name="Start a new assessment").click()
     page.wait_for_url("**/edit/")
-    page.goto(page.url.replace("/edit/", "/submit/"))
-    checker.check(page, "official-assessment-submit-missing", screenshot=True)
+    edit_url = page.url
+    page.goto(edit_url.replace("/edit/", "/submit/"))
+    checker.check_errors_linked(page, "official-assessment-submit-missing")
+    # "Not applicable" without its reason: nothing is saved, the reason field says why.
+    page.goto(edit_url)
+    page.locator("[data-na-toggle]").first.check()
+    page.get_by_role("button", name="Save draft").last.click()
+    page.locator("#error-summary").wait_for()
+    checker.check_errors_linked(page, "official-assessment-edit-errors")
 
     # A manager sends an invitation with a bad address, then a good one.
     page = role_page()
@@ -174,7 +203,7 @@ def test_form_errors_and_confirmations_pass_axe(world, cycle, role_page, checker
     page.get_by_label("Email address").fill("not-an-address")
     page.get_by_role("button", name="Send invitation").click()
     page.locator(".is-invalid, .invalid-feedback").first.wait_for()
-    checker.check(page, "manager-invitation-errors", screenshot=True)
+    checker.check_errors_linked(page, "manager-invitation-errors")
     page.get_by_label("Email address").fill("new.person@example.org")
     page.get_by_label("Full name").fill("New Person")
     page.get_by_role("button", name="Send invitation").click()
