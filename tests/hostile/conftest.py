@@ -82,6 +82,42 @@ def set_state(user, state: str) -> None:
     summaries_rebuild()
 
 
+ROLES = [
+    "anonymous",
+    "official",
+    "colleague",
+    "supervisor",
+    "other_supervisor",
+    "manager",
+    "other_official",
+    "other_manager",
+    "analyst",
+    "other_analyst",
+    "association_admin",
+    "site_admin",
+]
+
+
+def signed_in_clients(world) -> dict:
+    """One test client per role, signed in (as allauth does) before any example runs:
+    a sign-in inside an example would be rolled back with it."""
+    from django.test import Client
+
+    from ..pledges.conftest import fresh_login
+
+    clients = {}
+    for role in ROLES:
+        clients[role] = Client()
+        if role != "anonymous":
+            fresh_login(clients[role], getattr(world, role))
+    return clients
+
+
+@pytest.fixture
+def clients(hostile_world):
+    return signed_in_clients(hostile_world[0])
+
+
 @pytest.fixture
 def hostile_world(matrix):  # noqa: F811
     """The URL matrix's objects, with the report summaries the services keep up to date."""

@@ -3,7 +3,6 @@ refused with a message and nothing written."""
 
 import unicodedata
 
-from django.test import Client
 from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,8 +12,7 @@ from pledges.models import ApplicationItem, Cycle, Pledge, PledgeWithdrawal
 from pledges.services import pledge_text
 from standards_portal.accounts.models import Invitation, Office, User
 
-from ..pledges.conftest import fresh_login
-from .conftest import HOSTILE, changed, dump, rolled_back, set_state
+from .conftest import HOSTILE, changed, dump, rolled_back, set_state, signed_in_clients
 from .strategies import DATES, hostile_text, storable_text
 
 # Half storable (so the write path runs), half anything at all.
@@ -23,9 +21,8 @@ text = st.one_of(storable_text, hostile_text)
 PASSWORD = "correct horse battery staple 42"
 
 
-def attempt(client, url, data, *, role=None):
-    """POST `data`; a refusal (4xx) must leave every table as it was."""
-    before = dump()
+def attempt(client, url, data, before):
+    """POST `data`; a refusal (4xx) must leave every table as it was (`before`)."""
     response = client.post(url, data)
     assert response.status_code < 500
     accepted = response.status_code == 302
@@ -36,27 +33,24 @@ def attempt(client, url, data, *, role=None):
     return accepted
 
 
-def signed_in(world, role) -> Client:
-    client = Client()
-    fresh_login(client, getattr(world, role))
-    return client
-
-
 def test_signing_stores_the_typed_name_normalised_or_nothing(hostile_world):
     world, _kwargs = hostile_world
     cycle = Cycle.objects.get()
     url = reverse("pledges:pledge-sign")
     digest = pledge_text(cycle)[1]
 
+    clients = signed_in_clients(world)
+    before = dump()
+
     @settings(HOSTILE, max_examples=30)
     @given(name=text, public=st.booleans())
     def run(name, public):
         with rolled_back():
-            client = signed_in(world, "colleague")
+            client = clients["colleague"]
             data = {"consent": "on", "typed_name": name, "text_sha256": digest}
             if public:
                 data["list_publicly"] = "on"
-            if attempt(client, url, data):
+            if attempt(client, url, data, before):
                 pledge = Pledge.objects.get(user=world.colleague)
                 assert pledge.typed_name == " ".join(unicodedata.normalize("NFC", name).split())
                 assert pledge.listed_publicly is public
@@ -91,13 +85,16 @@ def test_assessment_save_stores_answers_as_sent_or_nothing(hostile_world):
         }
     )
 
+    clients = signed_in_clients(world)
+    before = dump()
+
     @settings(HOSTILE, max_examples=40)
     @given(answer=st.one_of(good, anything))
     def run(answer):
         rating, reason, comment = answer["rating"], answer["reason"], answer["comment"]
         goal, date = answer["goal"], answer["date"]
         with rolled_back():
-            client = signed_in(world, "official")
+            client = clients["official"]
             data = {
                 "version": Assessment.objects.get(pk=assessment.pk).version,
                 f"item_{item.pk}_rating": rating,
@@ -106,7 +103,7 @@ def test_assessment_save_stores_answers_as_sent_or_nothing(hostile_world):
                 f"goal_{item.standard_id}_text": goal,
                 f"goal_{item.standard_id}_date": date,
             }
-            if attempt(client, url, data):
+            if attempt(client, url, data, before):
                 response = ItemResponse.objects.get(assessment=assessment, item=item)
                 assert response.not_applicable is (rating == "na")
                 assert response.rating == (int(rating) if rating not in ("na", "") else None)
@@ -143,20 +140,23 @@ def test_review_stores_notes_as_sent_or_nothing(hostile_world):
         }
     )
 
+    clients = signed_in_clients(world)
+    before = dump()
+
     @settings(HOSTILE, max_examples=30)
     @given(answer=st.one_of(good, anything))
     def run(answer):
         decision, note = answer["decision"], answer["note"]
         comment, rating = answer["comment"], answer["rating"]
         with rolled_back():
-            client = signed_in(world, "supervisor")
+            client = clients["supervisor"]
             data = {
                 "decision": decision,
                 "note": note,
                 f"review_{item.pk}_comment": comment,
                 f"review_{item.pk}_rating": rating,
             }
-            if attempt(client, url, data):
+            if attempt(client, url, data, before):
                 review = Review.objects.get(assessment=assessment)
                 assert review.note == note.strip()
                 assert review.items.get(item=item).comment == comment.strip()
@@ -171,15 +171,18 @@ def test_submit_and_withdraw_store_their_text_as_sent_or_nothing(hostile_world):
     submit = reverse("assessments:assessment-submit", args=[assessment.pk])
     withdraw = reverse("pledges:pledge-withdraw", kwargs=kwargs["pledges:pledge-withdraw"])
 
+    clients = signed_in_clients(world)
+    before = dump()
+
     @settings(HOSTILE, max_examples=30)
     @given(text=text)
     def run(text):
         with rolled_back():
-            client = signed_in(world, "official")
-            if attempt(client, submit, {"note": text}):
+            if attempt(clients["official"], submit, {"note": text}, before):
                 transition = Transition.objects.filter(assessment=assessment).latest("pk")
                 assert transition.note == text.strip()
-            if attempt(client, withdraw, {"reason": text}):
+        with rolled_back():
+            if attempt(clients["official"], withdraw, {"reason": text}, before):
                 assert PledgeWithdrawal.objects.get().reason == text.strip()
 
     run()
@@ -191,11 +194,14 @@ def test_reopen_stores_the_note_as_sent_or_nothing(hostile_world):
     set_state(world.official, "accepted")
     url = reverse("assessments:assessment-reopen", args=[assessment.pk])
 
+    clients = signed_in_clients(world)
+    before = dump()
+
     @settings(HOSTILE, max_examples=25)
     @given(note=text)
     def run(note):
         with rolled_back():
-            if attempt(signed_in(world, "manager"), url, {"note": note}):
+            if attempt(clients["manager"], url, {"note": note}, before):
                 assert Transition.objects.latest("pk").note == note.strip()
 
     run()
@@ -208,17 +214,20 @@ def test_invitations_and_offices_store_names_as_sent_or_nothing(hostile_world):
     invite_analyst = reverse("accounts:association-invitation-create", args=[association])
     create_office = reverse("accounts:association-office-create", args=[association])
 
+    clients = signed_in_clients(world)
+    before = dump()
+
     @settings(HOSTILE, max_examples=30)
     @given(name=text, email=st.sampled_from(["a@example.org", "B.C@Example.ORG"]))
     def run(name, email):
         with rolled_back():
             data = {"full_name": name, "email": email, "role": "official"}
-            if attempt(signed_in(world, "manager"), invite, data):
+            if attempt(clients["manager"], invite, data, before):
                 stored = Invitation.objects.get(email=email.lower())
                 assert stored.full_name == name.strip()
         with rolled_back():
             data = {"full_name": name, "email": email, "role": "analyst"}
-            if attempt(signed_in(world, "association_admin"), invite_analyst, data):
+            if attempt(clients["association_admin"], invite_analyst, data, before):
                 stored = Invitation.objects.get(email=email.lower())
                 assert stored.full_name == name.strip()
         with rolled_back():
@@ -229,7 +238,7 @@ def test_invitations_and_offices_store_names_as_sent_or_nothing(hostile_world):
                 "manager_name": name,
                 "manager_email": email,
             }
-            if attempt(signed_in(world, "association_admin"), create_office, data):
+            if attempt(clients["association_admin"], create_office, data, before):
                 office = Office.objects.latest("pk")
                 assert office.name == name.strip()
                 assert Invitation.objects.get(email=email.lower()).full_name == name.strip()
@@ -238,15 +247,18 @@ def test_invitations_and_offices_store_names_as_sent_or_nothing(hostile_world):
 
 
 def test_accepting_an_invitation_stores_the_name_as_sent_or_nothing(hostile_world):
-    _world, kwargs = hostile_world
+    world, kwargs = hostile_world
     url = reverse("accounts:invitation-accept", kwargs=kwargs["accounts:invitation-accept"])
+
+    clients = signed_in_clients(world)
+    before = dump()
 
     @settings(HOSTILE, max_examples=30)
     @given(name=text)
     def run(name):
         with rolled_back():
             data = {"full_name": name, "password1": PASSWORD, "password2": PASSWORD}
-            if attempt(Client(), url, data):
+            if attempt(clients["anonymous"], url, data, before):
                 assert User.objects.get(email="new.person@example.org").full_name == name.strip()
 
     run()

@@ -1,0 +1,63 @@
+"""Every POST route refuses a request without a CSRF token, and changes nothing."""
+
+import pytest
+from django.conf import settings
+from django.middleware.csrf import _get_new_csrf_string
+from django.test import Client
+from django.urls import reverse
+
+from ..pledges.conftest import fresh_login
+from .conftest import changed, dump, set_state
+from .routes import ROUTES
+from .test_routes import context, field_names
+
+POSTS = sorted(name for name, route in ROUTES.items() if route.fields is not None)
+
+
+def plausible_body(name, world, kwargs) -> dict:
+    """A body the entitled person could really send (so only the token is missing)."""
+    values = context(world, kwargs)
+    body = {}
+    for field in field_names(name, ROUTES[name], world):
+        key = field.rsplit("_", 1)[-1] if field.startswith(("item_", "review_")) else field
+        if values.get(key):
+            body[field] = values[key][0]
+    if name == "assessments:assessment-review":
+        body["decision"] = "accept"
+    if "note" in ROUTES[name].fields or "reason" in ROUTES[name].fields:
+        body["note"] = body["reason"] = "A reason."
+    return body
+
+
+def is_csrf_failure(response) -> bool:
+    return response.status_code == 403 and b"CSRF" in response.content
+
+
+@pytest.mark.parametrize("name", POSTS)
+def test_post_without_a_token_is_refused_and_changes_nothing(hostile_world, name):
+    world, kwargs = hostile_world
+    route = ROUTES[name]
+    if route.state:
+        set_state(world.official, route.state)
+    url = reverse(name, kwargs=kwargs.get(name, {}))
+    body = plausible_body(name, world, kwargs)
+
+    client = Client(enforce_csrf_checks=True)
+    if route.role != "anonymous":
+        fresh_login(client, getattr(world, route.role))
+    before = dump()
+    response = client.post(url, body)
+    assert is_csrf_failure(response)
+    after = dump()
+    assert after == before, changed(before, after)
+
+    # A token that does not match the cookie is no better.
+    secret = _get_new_csrf_string()
+    client.cookies[settings.CSRF_COOKIE_NAME] = secret
+    response = client.post(url, {**body, "csrfmiddlewaretoken": _get_new_csrf_string()})
+    assert is_csrf_failure(response)
+    assert dump() == before
+
+    # The same request with the token gets past the check: the refusal above was the token's.
+    response = client.post(url, {**body, "csrfmiddlewaretoken": secret})
+    assert not is_csrf_failure(response)
