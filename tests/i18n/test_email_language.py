@@ -76,6 +76,7 @@ def test_an_invitation_to_a_newcomer_is_in_the_inviters_language(world, deliver)
     message = sent["nueva@example.org"]
     assert message.subject.startswith("Le invitan a unirse a")
     assert "Portal de Normas" in message.body
+    assert "como Funcionario(a)." in message.body
 
 
 def test_an_invitation_to_someone_with_an_account_is_in_their_language(world, deliver):
@@ -90,7 +91,10 @@ def test_an_invitation_to_someone_with_an_account_is_in_their_language(world, de
         ),
         sender_language="es",
     )
-    assert sent[world.other_official.email].subject.startswith("You are invited to join")
+    message = sent[world.other_official.email]
+    assert message.subject.startswith("You are invited to join")
+    # The role is named in the recipient's language too, not the inviter's.
+    assert "as Official." in message.body and "Funcionario" not in message.body
 
 
 def test_a_newcomer_keeps_the_language_they_accepted_the_invitation_in(world):
