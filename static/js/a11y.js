@@ -3,8 +3,8 @@
 //   fields. Pages that render their own summary (#error-summary, #form-errors) keep it;
 //   forms that only mark their fields (aria-invalid) get one built from those marks.
 // - A link to a group of fields (#item-12) puts the keyboard on its first field.
-// - A message shown after a save is put back into its live region once the page has
-//   loaded, so screen readers announce it instead of leaving it to be found.
+// - A message shown after a save is copied into a live region once the page has loaded,
+//   so screen readers announce it instead of leaving it to be found.
 (function () {
   "use strict";
 
@@ -122,13 +122,20 @@
     });
   }
 
-  // Messages after a save: emptied and filled again once loaded, so they are announced.
+  // Messages after a save: a live region that is empty when the page loads and filled
+  // just after is what screen readers announce. The visible messages stay as they are
+  // (a status region for anyone without this script) and give up their role to it.
   var region = main.querySelector("[data-announce]");
-  if (region && region.children.length) {
-    var shown = Array.prototype.slice.call(region.children);
-    region.replaceChildren();
+  if (region && region.textContent.trim()) {
+    var announcer = document.createElement("div");
+    announcer.className = "visually-hidden";
+    announcer.id = "announcer";
+    announcer.setAttribute("role", "status");
+    announcer.setAttribute("aria-live", "polite");
+    main.insertBefore(announcer, main.firstChild);
+    region.removeAttribute("role");
     window.setTimeout(function () {
-      shown.forEach(function (node) { region.appendChild(node); });
-    }, 150);
+      announcer.textContent = region.textContent.replace(/\s+/g, " ").trim();
+    }, 250);
   }
 }());

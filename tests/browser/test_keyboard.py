@@ -88,8 +88,11 @@ def assert_error_summary_has_focus(page):
 
 
 def assert_announced(page, text):
-    region = page.locator("[role=status], [aria-live]").filter(has_text=text)
-    region.first.wait_for()
+    """The message is shown, and put into a polite live region after the page loaded."""
+    page.locator(".messages").filter(has_text=text).wait_for()
+    announcer = page.locator("#announcer[role=status][aria-live=polite]")
+    announcer.filter(has_text=text).wait_for(state="attached")
+    assert page.locator("[role=status]").count() == 1, "the message would be read twice"
 
 
 @pytest.fixture

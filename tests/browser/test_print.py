@@ -65,3 +65,14 @@ def test_a_printed_office_report_keeps_its_wide_table_whole(printing, page):
     # The official's row carries an average for each of the ten standards.
     (row,) = _lines_with(text, world.official.full_name)
     assert row.split().count("3.00") == 10, row
+
+
+def test_printing_the_pledge_opens_what_is_folded_on_screen(printing, page):
+    world, _ = printing
+    item = ApplicationItem.objects.order_by("position").first()
+    sign_in(page, world.supervisor.email, PASSWORD)
+    page.goto("/pledges/sign/")
+    assert not page.get_by_text(item.text[:40]).is_visible()
+    text = " ".join(_printed_text(page, "pledge-sign").split())
+    assert item.text[:40] in text
+    assert "Sign the 2026 pledge" in text
