@@ -1,3 +1,5 @@
+import datetime
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
@@ -264,6 +266,13 @@ class AuditLogFilterForm(forms.Form):
         )
         self.fields["action"].choices = [("", _("Any event")), *labelled]
         self.helper = _helper(None, form_tag=False)
+
+    def clean_end(self):
+        end = self.cleaned_data["end"]
+        # The filter reads up to the day after `end`, which the last date there is has not.
+        if end == datetime.date.max:
+            raise forms.ValidationError(self.fields["end"].error_messages["invalid"])
+        return end
 
     def clean(self):
         data = super().clean()
