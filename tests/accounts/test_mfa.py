@@ -235,3 +235,14 @@ def test_demo_mfa_code_refuses(email, debug, message):
     UserFactory(email="clerk@demo.test")
     with override_settings(DEBUG=debug), pytest.raises(CommandError, match=message):
         call_command("demo_mfa_code", email, stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_adding_an_authenticator_decides_again_at_once(client, world):
+    """allauth announces the new authenticator after its transaction commits."""
+    sign_in(client, world.manager)
+    assert client.session[mfa.SESSION_KEY] == Membership.Role.MANAGER
+    client.get(reverse("mfa_activate_totp"))
+    secret = client.session[SECRET_SESSION_KEY]
+    client.post(reverse("mfa_activate_totp"), {"code": mfa.current_code(secret)})
+    assert client.session[mfa.SESSION_KEY] == ""
