@@ -54,3 +54,20 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         add_never_cache_headers(response)
         return response
+
+
+class PrintableUserAgentMiddleware:
+    """Drop control characters from the User-Agent header before anything stores it.
+
+    Sessions, sign-in records and pledges keep the agent; PostgreSQL text cannot hold NUL,
+    and a stored agent is shown to people. Costs no query.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        agent = request.META.get("HTTP_USER_AGENT")
+        if agent and not agent.isprintable():
+            request.META["HTTP_USER_AGENT"] = "".join(ch for ch in agent if ch.isprintable())
+        return self.get_response(request)
