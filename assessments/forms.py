@@ -101,6 +101,14 @@ class AssessmentForm(forms.Form):
                 self.initial[f"goal_{standard.pk}_text"] = goal.goal
                 self.initial[f"goal_{standard.pk}_date"] = goal.target_date
 
+    def clean_version(self):
+        version = self.cleaned_data["version"]
+        # A version the assessment has not reached yet would pass the conflict check
+        # and overwrite answers saved in another tab since this form was loaded.
+        if version > self.assessment.version:
+            raise ValidationError(_("The form was incomplete. Reload the page."), code="version")
+        return version
+
     @property
     def tampered(self) -> bool:
         return self.is_bound and (

@@ -3,7 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from .conftest import changed, dump, signed_in_clients
+from assessments.models import Assessment
+
+from .conftest import changed, dump, set_state, signed_in_clients
 
 EDGES = [
     ("accounts:audit-log", "manager", {"end": "9999-12-31"}),
@@ -41,3 +43,75 @@ def test_the_last_date_there_is_is_refused_with_a_message(hostile_world):
     response = client.get(reverse("accounts:audit-log"), {"end": "9999-12-31"})
     assert response.status_code == 400
     assert "Enter a valid date." in response.content.decode()
+
+
+@pytest.fixture
+def other_edition_item(hostile_world):
+    """An item of another (unpublished) edition: a real id the assessment does not have."""
+    from pledges.models import ApplicationItem, Edition, Standard
+
+    edition = Edition.objects.create(
+        code="other",
+        title="Other",
+        publisher="Other",
+        year=2030,
+        preamble="Other",
+        pledge_heading="Other",
+        source_sha256="0" * 64,
+    )
+    standard = Standard.objects.create(
+        edition=edition, number=1, short_title="Other", statement="Other"
+    )
+    return ApplicationItem.objects.create(
+        standard=standard, number=1, position=1, title="Other", text="Other"
+    )
+
+
+# Versions that never were: the conflict check cannot protect answers against them.
+VERSIONS = ["-1", "0", "2", str(2**31), str(2**63), str(10**30), "1.5", "NaN", "", "x"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", ["assessment-edit", "assessment-copy-previous"])
+def test_absurd_versions_are_refused_and_change_nothing(hostile_world, name, version):
+    world, _kwargs = hostile_world
+    set_state(world.official, "draft")
+    assessment = Assessment.objects.get(user=world.official)
+    item = assessment.responses.first().item_id
+    client = signed_in_clients(world)["official"]
+    before = dump()
+    response = client.post(
+        reverse(f"assessments:{name}", args=[assessment.pk]),
+        {"version": version, f"item_{item}_rating": "1"},
+    )
+    assert 400 <= response.status_code < 500
+    after = dump()
+    assert after == before, changed(before, after)
+
+
+@pytest.mark.parametrize(("name", "role", "state", "field"), [
+    ("assessment-edit", "official", "draft", "item_{}_rating"),
+    ("assessment-edit", "official", "draft", "item_{}_comment"),
+    ("assessment-review", "supervisor", "submitted", "review_{}_rating"),
+    ("assessment-review", "supervisor", "submitted", "review_{}_comment"),
+])  # fmt: skip
+def test_an_item_of_another_edition_is_refused_and_changes_nothing(
+    hostile_world, other_edition_item, name, role, state, field
+):
+    world, _kwargs = hostile_world
+    set_state(world.official, state)
+    assessment = Assessment.objects.get(user=world.official)
+    client = signed_in_clients(world)[role]
+    before = dump()
+    response = client.post(
+        reverse(f"assessments:{name}", args=[assessment.pk]),
+        {
+            "version": assessment.version,
+            "decision": "accept",
+            field.format(other_edition_item.pk): "1",
+        },
+    )
+    assert response.status_code == 400
+    assert "not part of this assessment" in response.content.decode()
+    after = dump()
+    assert after == before, changed(before, after)
