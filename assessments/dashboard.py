@@ -1,33 +1,32 @@
 """The assessment card on the home page."""
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
-from .models import Assessment, ItemResponse
+from standards_portal.accounts.models import Membership
+
+from .models import Assessment
+from .selectors import item_count
 
 
 def home_context(user, membership, cycle) -> dict:
-    """This cycle's assessment, its progress, and how many team assessments await review."""
+    """This cycle's assessment, its progress, and how many team assessments await review
+    (one query; two for those who can review)."""
     if membership is None or cycle is None:
         return {"assessment": None}
-    assessment = Assessment.objects.filter(user=user, cycle=cycle).first()
-    answered = 0
-    if assessment is not None:
-        answered = ItemResponse.objects.filter(
-            Q(rating__isnull=False) | Q(not_applicable=True), assessment=assessment
+    answered = Q(responses__rating__isnull=False) | Q(responses__not_applicable=True)
+    assessment = (
+        Assessment.objects.filter(user=user, cycle=cycle)
+        .annotate(answered=Count("responses", filter=answered))
+        .first()
+    )
+    to_review = 0
+    if membership.role != Membership.Role.OFFICIAL or getattr(membership, "has_reports", True):
+        to_review = Assessment.objects.filter(
+            reviewer=user, cycle=cycle, state=Assessment.State.SUBMITTED
         ).count()
-    total = _item_count(cycle)
-    to_review = Assessment.objects.filter(
-        reviewer=user, cycle=cycle, state=Assessment.State.SUBMITTED
-    ).count()
     return {
         "assessment": assessment,
-        "assessment_answered": answered,
-        "assessment_total": total,
+        "assessment_answered": assessment.answered if assessment is not None else 0,
+        "assessment_total": item_count(cycle.edition_id),
         "assessment_to_review": to_review,
     }
-
-
-def _item_count(cycle) -> int:
-    from pledges.models import ApplicationItem
-
-    return ApplicationItem.objects.filter(standard__edition_id=cycle.edition_id).count()

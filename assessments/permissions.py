@@ -5,6 +5,7 @@ not do what they asked. Association roles never reach an individual's answers.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -14,10 +15,20 @@ from .models import Assessment
 
 
 def _get(assessment_id) -> Assessment:
+    """The assessment with what `relation` needs: the official's current office and
+    supervisor come along as `official_office_id` and `official_reports_to_id`."""
+    current = Membership.objects.filter(user=OuterRef("user_id"), ended_at__isnull=True)
     try:
-        return Assessment.objects.select_related(
-            "user", "cycle", "cycle__edition", "office", "reviewer"
-        ).get(pk=int(assessment_id))
+        return (
+            Assessment.objects.select_related(
+                "user", "cycle", "cycle__edition", "office", "reviewer"
+            )
+            .annotate(
+                official_office_id=Subquery(current.values("office_id")[:1]),
+                official_reports_to_id=Subquery(current.values("reports_to_id")[:1]),
+            )
+            .get(pk=int(assessment_id))
+        )
     except (Assessment.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such assessment.")) from None
 
@@ -38,12 +49,14 @@ def relation(user: User, assessment: Assessment) -> str | None:
         return None
     if assessment.reviewer_id == user.pk:
         return "reviewer"
-    official = assessment.user.active_membership
-    if (
-        official is not None
-        and official.office_id == membership.office_id
-        and official.reports_to_id == user.pk
-    ):
+    if hasattr(assessment, "official_office_id"):  # read along with the assessment (_get)
+        official_office_id = assessment.official_office_id
+        official_reports_to_id = assessment.official_reports_to_id
+    else:
+        official = assessment.user.active_membership
+        official_office_id = official.office_id if official is not None else None
+        official_reports_to_id = official.reports_to_id if official is not None else None
+    if official_office_id == membership.office_id and official_reports_to_id == user.pk:
         return "supervisor"
     if membership.role == Membership.Role.MANAGER:
         return "manager"

@@ -3,11 +3,11 @@
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Subquery
 from django.db.models.signals import post_delete, post_save
 
 from pledges.models import ApplicationItem, Cycle, Edition, RatingLevel, Standard
-from pledges.selectors import active_pledges_by_user, previous_cycle
+from pledges.selectors import active_pledges_by_user
 from standards_portal.accounts.models import Membership, Office, User
 from standards_portal.accounts.selectors import direct_reports
 
@@ -104,10 +104,15 @@ def timeline(assessment: Assessment) -> list[Transition]:
 
 
 def previous_assessment(assessment: Assessment) -> Assessment | None:
-    earlier = previous_cycle(assessment.cycle)
-    if earlier is None:
-        return None
-    return Assessment.objects.filter(user_id=assessment.user_id, cycle=earlier).first()
+    """The person's assessment in the cycle before this one (one query)."""
+    earlier = Cycle.objects.filter(opens_on__lt=assessment.cycle.opens_on).order_by("-opens_on")
+    return (
+        Assessment.objects.filter(
+            user_id=assessment.user_id, cycle=Subquery(earlier.values("pk")[:1])
+        )
+        .select_related("cycle")
+        .first()
+    )
 
 
 def assessments_visible_to(user: User) -> QuerySet[Assessment]:

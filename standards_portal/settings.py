@@ -182,6 +182,9 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+    # Sessions read from Redis, written through to the database: one query less per page.
+    # (With the database cache it would only move that query to the cache table.)
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 elif TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
@@ -204,9 +207,12 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Django's and allauth's backends, loading the person with their membership in one query;
+# Django's own stays last for sessions that name it.
 AUTHENTICATION_BACKENDS = [
+    "standards_portal.accounts.backends.PortalModelBackend",
+    "standards_portal.accounts.backends.PortalAuthenticationBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 LOGIN_URL = "account_login"

@@ -23,9 +23,11 @@ def office_report_scope(user: User) -> tuple[Office, str] | None:
         return None
     if membership.role == Membership.Role.MANAGER:
         return membership.office, MANAGER
-    has_team = Membership.objects.filter(
-        reports_to=user, office_id=membership.office_id, ended_at__isnull=True
-    ).exists()
+    has_team = getattr(membership, "has_reports", None)  # see Membership.current()
+    if has_team is None:
+        has_team = Membership.objects.filter(
+            reports_to=user, office_id=membership.office_id, ended_at__isnull=True
+        ).exists()
     if has_team:
         return membership.office, SUPERVISOR
     return None

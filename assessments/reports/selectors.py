@@ -9,17 +9,20 @@ import statistics
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, F, Func, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, ItemResponse, Review, ReviewItem
+from assessments.selectors import rating_scale, standards_with_items
 from pledges.models import ApplicationItem, Cycle, Pledge, RatingLevel, Standard
-from pledges.selectors import edition_standards, previous_cycle
+from pledges.selectors import previous_cycle
 from standards_portal.accounts.models import Association, Membership, Office, User
 
 from .models import SUMMARY_VALUES, ItemSummary, ParticipationSummary, ReportFile
-from .services import COUNTED_STATES
+from .services import BENCHMARK_CACHE_SECONDS, COUNTED_STATES, benchmark_cache_key
 from .suppression import hidden_cells, minimum, too_small
 
 COUNTED = list(COUNTED_STATES)
@@ -211,6 +214,42 @@ def _summary_counts(cycle: Cycle, office_ids: list[int]) -> dict[tuple[int, int]
     return {(r["item__standard__number"], r["item__number"]): Counts.from_row(r) for r in rows}
 
 
+def _summary_counts_by_cycle(cycles: list[Cycle], office_id: int) -> dict[int, dict]:
+    """As `_summary_counts` for one office, for several cycles in one query."""
+    fields = {f"count_{v}": Sum(f"count_{v}") for v in SUMMARY_VALUES}
+    rows = (
+        ItemSummary.objects.filter(cycle__in=cycles, office_id=office_id)
+        .values("cycle_id", "item__standard__number", "item__number")
+        .annotate(**fields, count_na=Sum("count_na"))
+        .order_by()
+    )
+    by_cycle: dict[int, dict] = {c.pk: {} for c in cycles}
+    for r in rows:
+        key = (r["item__standard__number"], r["item__number"])
+        by_cycle[r["cycle_id"]][key] = Counts.from_row(r)
+    return by_cycle
+
+
+def _answer_counts_by_cycle(assessments) -> dict[int, dict]:
+    """As `_answer_counts`, per cycle of the assessments, in one query (none if None)."""
+    if assessments is None:
+        return {}
+    fields = {
+        f"count_{v}": Count("pk", filter=Q(rating=v, not_applicable=False)) for v in SUMMARY_VALUES
+    }
+    rows = (
+        ItemResponse.objects.filter(assessment__in=assessments)
+        .values("assessment__cycle_id", "item__standard__number", "item__number")
+        .annotate(**fields, count_na=Count("pk", filter=Q(not_applicable=True)))
+        .order_by()
+    )
+    by_cycle: dict[int, dict] = {}
+    for r in rows:
+        key = (r["item__standard__number"], r["item__number"])
+        by_cycle.setdefault(r["assessment__cycle_id"], {})[key] = Counts.from_row(r)
+    return by_cycle
+
+
 def _answer_counts(assessments) -> dict[tuple[int, int], Counts]:
     """Counts per item among the given assessments' answers: one query."""
     fields = {
@@ -276,33 +315,30 @@ def _pooled(standards: list[StandardRow]) -> Counts:
 
 
 def _gaps(assessments, items_by_id: dict[int, ApplicationItem], hidden: bool) -> dict[int, Gap]:
-    """Per item, self against supervisor ratings in each assessment's latest review (3 queries)."""
+    """Per item, self against supervisor ratings in each assessment's latest review (1 query)."""
     if hidden:
         return {}
-    latest: dict[int, int] = {}
-    for review_id, assessment_id in (
-        Review.objects.filter(assessment__in=assessments)
-        .order_by("created_at", "id")
-        .values_list("id", "assessment_id")
-    ):
-        latest[assessment_id] = review_id
-    if not latest:
-        return {}
-    supervisor = {
-        (a, i): r
-        for a, i, r in ReviewItem.objects.filter(
-            review_id__in=latest.values(), rating__isnull=False
-        ).values_list("review__assessment_id", "item_id", "rating")
-    }
+    # One query: each rated item of each assessment's latest review, with the person's own
+    # rating of that item beside it.
+    latest = Review.objects.filter(assessment=OuterRef("review__assessment")).order_by(
+        "-created_at", "-id"
+    )
+    own = ItemResponse.objects.filter(
+        assessment=OuterRef("review__assessment"), item=OuterRef("item")
+    ).values("rating")[:1]
+    pairs = (
+        ReviewItem.objects.filter(review__assessment__in=assessments, rating__isnull=False)
+        .filter(review=Subquery(latest.values("pk")[:1]))
+        .annotate(own=Subquery(own))
+        .values_list("item_id", "own", "rating")
+    )
     sums: dict[int, list[int]] = {}
-    for a, i, r in ItemResponse.objects.filter(
-        assessment_id__in=latest.keys(), rating__isnull=False
-    ).values_list("assessment_id", "item_id", "rating"):
-        if (a, i) in supervisor:
+    for i, mine, theirs in pairs:
+        if mine is not None:
             entry = sums.setdefault(i, [0, 0, 0])
             entry[0] += 1
-            entry[1] += r
-            entry[2] += supervisor[(a, i)]
+            entry[1] += mine
+            entry[2] += theirs
     return {
         item_id: Gap(
             item=items_by_id[item_id],
@@ -316,21 +352,25 @@ def _gaps(assessments, items_by_id: dict[int, ApplicationItem], hidden: bool) ->
 
 
 def _people(memberships: list[Membership], assessments, standards: list[Standard]):
-    """Each person's own average per standard (identified: managers only). Two queries."""
-    states = dict(assessments.values_list("user_id", "state"))
-    averages: dict[tuple[int, int], Decimal] = {}
+    """Each person's state and own average per standard (identified: managers only), in
+    one query: the assessments, each joined to its rated answers when counted."""
+    counted = Q(state__in=COUNTED, responses__rating__isnull=False)
     rows = (
-        ItemResponse.objects.filter(
-            assessment__in=assessments.filter(state__in=COUNTED), rating__isnull=False
+        assessments.values("user_id", "state", "responses__item__standard_id")
+        .annotate(
+            total=Sum("responses__rating", filter=counted),
+            n=Count("responses__pk", filter=counted),
         )
-        .values("assessment__user_id", "item__standard_id")
-        .annotate(total=Sum("rating"), n=Count("pk"))
         .order_by()
     )
+    states: dict[int, str] = {}
+    averages: dict[tuple[int, int], Decimal] = {}
     for row in rows:
-        averages[(row["assessment__user_id"], row["item__standard_id"])] = _round(
-            Decimal(row["total"]) / row["n"]
-        )
+        states[row["user_id"]] = row["state"]
+        if row["n"]:
+            averages[(row["user_id"], row["responses__item__standard_id"])] = _round(
+                Decimal(row["total"]) / row["n"]
+            )
     return [
         PersonRow(
             membership=m,
@@ -341,8 +381,25 @@ def _people(memberships: list[Membership], assessments, standards: list[Standard
     ]
 
 
-def team_leads(office: Office) -> list[User]:
-    """People in the office with direct reports: the teams a manager can filter by."""
+def office_staff(office: Office) -> list[Membership]:
+    """The office's current memberships with their people, by name (1 query)."""
+    return list(
+        Membership.objects.filter(office=office, ended_at__isnull=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def team_leads(office: Office, staff: list[Membership] | None = None) -> list[User]:
+    """People in the office with direct reports: the teams a manager can filter by.
+
+    With the office's `staff` already read, no query unless a lead is not on the staff.
+    """
+    if staff is not None:
+        lead_ids = {m.reports_to_id for m in staff if m.reports_to_id is not None}
+        leads = [m.user for m in staff if m.user_id in lead_ids]
+        if len(leads) == len(lead_ids):
+            return sorted(leads, key=lambda u: (u.full_name, u.email))
     ids = (
         Membership.objects.filter(office=office, ended_at__isnull=True, reports_to__isnull=False)
         .values("reports_to_id")
@@ -357,82 +414,97 @@ def office_report(
     *,
     team_lead: User | None = None,
     identified: bool = False,
+    cycles: list[Cycle] | None = None,
+    staff: list[Membership] | None = None,
 ) -> OfficeReport:
-    """The office's results for a cycle, or one team's when `team_lead` is given."""
-    standards = edition_standards(cycle.edition)
-    scale = list(RatingLevel.objects.filter(edition_id=cycle.edition_id).order_by("value"))
-    items_by_id = {item.pk: item for s in standards for item in s.items.all()}
-    for s in standards:
-        for item in s.items.all():
-            item.standard = s  # joined already: item codes need no further query
-    earlier = previous_cycle(cycle)
+    """The office's results for a cycle, or one team's when `team_lead` is given.
 
-    memberships = list(
-        Membership.objects.filter(office=office, ended_at__isnull=True)
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    )
+    `cycles` (every cycle opened so far, newest first) and `staff` (`office_staff`): when
+    the caller has read them already.
+    """
+    standards = standards_with_items(cycle.edition_id)  # read once per process
+    scale = rating_scale(cycle.edition_id)
+    items_by_id = {item.pk: item for s in standards for item in s.items.all()}
+    earlier = _previous(cycle, cycles)
+
+    memberships = office_staff(office) if staff is None else list(staff)
     team_of = {m.user_id: m.reports_to_id for m in memberships}
     if team_lead is not None:
         memberships = [m for m in memberships if m.reports_to_id == team_lead.pk]
     user_ids = [m.user_id for m in memberships]
     staff = len(memberships)
 
-    pledges = Pledge.objects.filter(cycle=cycle, office=office, withdrawn_at__isnull=True)
     assessments = Assessment.objects.filter(cycle=cycle, office=office)
+    cycle_ids = [cycle.pk] + ([earlier.pk] if earlier is not None else [])
     if team_lead is not None:
-        pledges = pledges.filter(user_id__in=user_ids)
         assessments = assessments.filter(user_id__in=user_ids)
-        counts_row = assessments.aggregate(
-            submitted=Count("pk", filter=Q(state__in=COUNTED)),
-            accepted=Count("pk", filter=Q(state=Assessment.State.ACCEPTED)),
-        )
-        submitted, accepted = counts_row["submitted"], counts_row["accepted"]
-        # The office's teams partition it (people who left form one more part): a team
-        # is shown only if no combination of visible parts isolates a small one.
+        team = set(user_ids)
+        # One query: the office's assessments this cycle and the last (user, cycle, state).
+        submitted = accepted = n_before = 0
         respondents_by_team: dict = {}
-        for user_id in Assessment.objects.filter(
-            cycle=cycle, office=office, state__in=COUNTED
-        ).values_list("user_id", flat=True):
-            key = team_of.get(user_id, "left")
-            respondents_by_team[key] = respondents_by_team.get(key, 0) + 1
+        for cycle_id, user_id, state in Assessment.objects.filter(
+            cycle_id__in=cycle_ids, office=office
+        ).values_list("cycle_id", "user_id", "state"):
+            if cycle_id != cycle.pk:
+                n_before += user_id in team and state in COUNTED
+                continue
+            if state in COUNTED:
+                # The office's teams partition it (people who left form one more part):
+                # a team is shown only if no combination of visible parts isolates a
+                # small one.
+                key = team_of.get(user_id, "left")
+                respondents_by_team[key] = respondents_by_team.get(key, 0) + 1
+            if user_id in team:
+                submitted += state in COUNTED
+                accepted += state == Assessment.State.ACCEPTED
         staff_by_team: dict = {}
         for key in team_of.values():
             staff_by_team[key] = staff_by_team.get(key, 0) + 1
         hidden = submitted < minimum() or team_lead.pk in hidden_cells(respondents_by_team)
         funnel_hidden = staff < minimum() or team_lead.pk in hidden_cells(staff_by_team)
-        counted = assessments.filter(state__in=COUNTED)
-        counts = {} if hidden else _answer_counts(counted)
+        previous_hidden = earlier is None or hidden or n_before < minimum()
+        wanted = [c for c, shown in ((cycle, not hidden), (earlier, not previous_hidden)) if shown]
+        by_cycle = _answer_counts_by_cycle(
+            Assessment.objects.filter(
+                cycle__in=wanted, office=office, user_id__in=user_ids, state__in=COUNTED
+            )
+            if wanted
+            else None
+        )
+        pledged = Pledge.objects.filter(
+            cycle=cycle, office=office, withdrawn_at__isnull=True, user_id__in=user_ids
+        ).count()
     else:
-        participation = (
-            ParticipationSummary.objects.filter(office=office, cycle=cycle)
-            .values_list("submitted", "accepted")
-            .first()
-        ) or (0, 0)
-        submitted, accepted = participation
+        # The office's participation (this cycle and the last) and pledges in one query.
+        def summary(cycle_id, name):
+            rows = ParticipationSummary.objects.filter(office=OuterRef("pk"), cycle_id=cycle_id)
+            return Coalesce(Subquery(rows.values(name)[:1]), 0)
+
+        submitted, accepted, pledged, n_before = (
+            Office.objects.filter(pk=office.pk)
+            .annotate(
+                submitted_n=summary(cycle.pk, "submitted"),
+                accepted_n=summary(cycle.pk, "accepted"),
+                pledged_n=_count(
+                    Pledge.objects.filter(
+                        office=OuterRef("pk"), cycle=cycle, withdrawn_at__isnull=True
+                    )
+                ),
+                before_n=summary(earlier.pk if earlier else None, "submitted"),
+            )
+            .values_list("submitted_n", "accepted_n", "pledged_n", "before_n")
+            .get()
+        )
         hidden = submitted < minimum()
         funnel_hidden = staff < minimum()
-        counted = assessments.filter(state__in=COUNTED)
-        counts = {} if hidden else _summary_counts(cycle, [office.pk])
-    pledged = pledges.count()
-
-    previous_counts, previous_hidden = None, True
+        previous_hidden = earlier is None or hidden or n_before < minimum()
+        wanted = [c for c, shown in ((cycle, not hidden), (earlier, not previous_hidden)) if shown]
+        by_cycle = _summary_counts_by_cycle(wanted, office.pk) if wanted else {}
+    counted = assessments.filter(state__in=COUNTED)
+    counts = by_cycle.get(cycle.pk, {})
+    previous_counts = None
     if earlier is not None and not hidden:
-        before = Assessment.objects.filter(cycle=earlier, office=office, state__in=COUNTED)
-        if team_lead is not None:
-            before = before.filter(user_id__in=user_ids)
-            n_before = before.count()
-            previous_hidden = n_before < minimum()
-            previous_counts = {} if previous_hidden else _answer_counts(before)
-        else:
-            n_before = (
-                ParticipationSummary.objects.filter(office=office, cycle=earlier)
-                .values_list("submitted", flat=True)
-                .first()
-                or 0
-            )
-            previous_hidden = n_before < minimum()
-            previous_counts = {} if previous_hidden else _summary_counts(earlier, [office.pk])
+        previous_counts = by_cycle.get(earlier.pk, {})
 
     rows = _standard_rows(
         standards, counts, previous_counts, hidden=hidden, previous_hidden=previous_hidden
@@ -613,70 +685,112 @@ class _Distributions:
     office_standard_average: dict[tuple[int, int], Decimal]
 
 
-def _distributions(cycle: Cycle, offices: list[Office], standards: list[Standard]):
-    """Office averages (overall and per standard) and their spread, suppressed (3 queries)."""
-    office_ids = [o.pk for o in offices]
-    respondents = dict(
-        ParticipationSummary.objects.filter(cycle=cycle, office_id__in=office_ids).values_list(
-            "office_id", "submitted"
+def _opens(cycle: Cycle):
+    return cycle.opens_on
+
+
+def _distributions(
+    cycle: Cycle,
+    offices: list[Office],
+    standards: list[Standard],
+    *,
+    respondents: dict[int, int] | None = None,
+    office_ids=None,
+):
+    """Office averages (overall and per standard) and their spread, suppressed.
+
+    One query for the sums per office and standard (the office's overall figure is their
+    total), and one for the respondents unless given. `office_ids`: a subquery selecting
+    the same offices, cheaper than a long list of ids.
+    """
+    if office_ids is None:
+        office_ids = [o.pk for o in offices]
+    if respondents is None:
+        respondents = dict(
+            ParticipationSummary.objects.filter(cycle=cycle, office_id__in=office_ids).values_list(
+                "office_id", "submitted"
+            )
         )
-    )
     sizes = {o.pk: respondents.get(o.pk, 0) for o in offices}
+    rows = _office_sums([cycle.pk], office_ids, ("office_id", "item__standard__number"))
+    return _spreads(list(rows), sizes, standards), sizes, hidden_cells(sizes)
+
+
+def _spreads(rows: list[dict], sizes: dict[int, int], standards: list[Standard]):
+    """_Distributions from sums per (office, standard number) and respondents per office."""
     hidden = hidden_cells(sizes)
     visible = {pk for pk, n in sizes.items() if n and pk not in hidden}
-    office_average = {}
-    for row in _office_sums([cycle.pk], list(visible), ("office_id",)):
-        if row["rated"] and row["rated"] >= minimum():
-            office_average[row["office_id"]] = _average(row["total"], row["rated"])
+    per_office: dict[int, list[int]] = {}
     per_standard: dict[int, list[Decimal]] = {}
     office_standard_average = {}
-    for row in _office_sums([cycle.pk], list(visible), ("office_id", "item__standard__number")):
+    for row in rows:
+        if row["office_id"] not in visible:
+            continue
+        sums = per_office.setdefault(row["office_id"], [0, 0])
+        sums[0] += row["total"] or 0
+        sums[1] += row["rated"] or 0
         if row["rated"] and row["rated"] >= minimum():
             value = _average(row["total"], row["rated"])
             per_standard.setdefault(row["item__standard__number"], []).append(value)
             office_standard_average[(row["office_id"], row["item__standard__number"])] = value
-    return (
-        _Distributions(
-            visible_offices=visible,
-            office_average=office_average,
-            spread=_spread([v for v in office_average.values() if v is not None]),
-            standard_spreads=[(s, _spread(per_standard.get(s.number, []))) for s in standards],
-            office_standard_average=office_standard_average,
-        ),
-        sizes,
-        hidden,
+    office_average = {
+        pk: _average(total, rated)
+        for pk, (total, rated) in per_office.items()
+        if rated and rated >= minimum()
+    }
+    return _Distributions(
+        visible_offices=visible,
+        office_average=office_average,
+        spread=_spread([v for v in office_average.values() if v is not None]),
+        standard_spreads=[(s, _spread(per_standard.get(s.number, []))) for s in standards],
+        office_standard_average=office_standard_average,
     )
 
 
-def association_report(association: Association, cycle: Cycle) -> AssociationReport:
-    """Participation and results across the association's member offices, from summaries."""
-    standards = edition_standards(cycle.edition)
-    for s in standards:
-        for item in s.items.all():
-            item.standard = s
-    scale = list(RatingLevel.objects.filter(edition_id=cycle.edition_id).order_by("value"))
-    offices = list(association.offices.order_by("state", "name"))
-    office_ids = [o.pk for o in offices]
-    staff = dict(
-        Membership.objects.filter(office_id__in=office_ids, ended_at__isnull=True)
-        .values("office_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("office_id", "n")
+def _previous(cycle: Cycle, cycles: list[Cycle] | None) -> Cycle | None:
+    """The cycle before this one, from the caller's list of opened cycles if it has one."""
+    if cycles is None:
+        return previous_cycle(cycle)
+    return next((c for c in cycles if c.opens_on < cycle.opens_on), None)
+
+
+def _count(queryset) -> Subquery:
+    """A correlated COUNT(*) of `queryset` (filtered on an OuterRef) as an annotation."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def association_report(
+    association: Association, cycle: Cycle, *, cycles: list[Cycle] | None = None
+) -> AssociationReport:
+    """Participation and results across the association's member offices, from summaries.
+
+    A fixed number of queries whatever the number of offices; the offices are selected
+    by a subquery, not a list of ids. `cycles`: every cycle opened so far, newest first,
+    when the caller has read them.
+    """
+    standards = standards_with_items(cycle.edition_id)  # read once per process
+    scale = rating_scale(cycle.edition_id)
+    member_ids = association.offices.through.objects.filter(association=association).values(
+        "office_id"
     )
-    pledged = dict(
-        Pledge.objects.filter(cycle=cycle, office_id__in=office_ids, withdrawn_at__isnull=True)
-        .values("office_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("office_id", "n")
-    )
-    accepted = dict(
-        ParticipationSummary.objects.filter(cycle=cycle, office_id__in=office_ids).values_list(
-            "office_id", "accepted"
+    offices = list(
+        association.offices.order_by("state", "name").annotate(
+            staff_n=_count(Membership.objects.filter(office=OuterRef("pk"), ended_at__isnull=True)),
+            pledged_n=_count(
+                Pledge.objects.filter(office=OuterRef("pk"), cycle=cycle, withdrawn_at__isnull=True)
+            ),
         )
     )
-    dist, respondents, results_hidden = _distributions(cycle, offices, standards)
+    office_ids = [o.pk for o in offices]
+    staff = {o.pk: o.staff_n for o in offices}
+    pledged = {o.pk: o.pledged_n for o in offices}
+    participation = _participation(member_ids)
+    respondents = {pk: participation.get((cycle.pk, pk), (0, 0))[0] for pk in office_ids}
+    accepted = {pk: participation.get((cycle.pk, pk), (0, 0))[1] for pk in office_ids}
+    dist, respondents, results_hidden = _distributions(
+        cycle, offices, standards, respondents=respondents, office_ids=member_ids
+    )
     staff_sizes = {pk: staff.get(pk, 0) for pk in office_ids}
     participation_hidden = hidden_cells(staff_sizes)
 
@@ -712,7 +826,7 @@ def association_report(association: Association, cycle: Cycle) -> AssociationRep
     # Aliases differ from the field names: an alias named like a field would shadow it in _RATED.
     fields = {f"sum_{v}": Sum(f"count_{v}") for v in SUMMARY_VALUES}
     rows = (
-        ItemSummary.objects.filter(cycle=cycle, office_id__in=office_ids)
+        ItemSummary.objects.filter(cycle=cycle, office_id__in=member_ids)
         .values("item__standard__number", "item__number")
         .annotate(**fields, sum_na=Sum("count_na"), largest=Max(_RATED))
         .order_by()
@@ -748,7 +862,7 @@ def association_report(association: Association, cycle: Cycle) -> AssociationRep
         overall=Figure(overall, hidden or overall.rated == 0),
         spread=dist.spread,
         standard_spreads=dist.standard_spreads,
-        trend=_trend(cycle, office_ids),
+        trend=_trend(cycle, member_ids, participation, cycles),
         generated_at=timezone.now(),
     )
 
@@ -759,13 +873,24 @@ def _rest_too_small(sizes: dict) -> bool:
     return bool(values) and too_small(sum(values) - max(values))
 
 
-def _trend(cycle: Cycle, office_ids: list[int]) -> list[TrendPoint]:
-    """The association's overall average in every cycle up to this one (3 queries)."""
-    cycles = list(Cycle.objects.filter(opens_on__lte=cycle.opens_on).order_by("opens_on"))
+def _participation(office_ids) -> dict[tuple[int, int], tuple[int, int]]:
+    """(submitted, accepted) by (cycle id, office id), every cycle (1 query)."""
+    return {
+        (cycle_id, office_id): (submitted, accepted)
+        for cycle_id, office_id, submitted, accepted in ParticipationSummary.objects.filter(
+            office_id__in=office_ids
+        ).values_list("cycle_id", "office_id", "submitted", "accepted")
+    }
+
+
+def _trend(cycle: Cycle, office_ids, participation, cycles=None) -> list[TrendPoint]:
+    """The association's overall average in every cycle up to this one (1 or 2 queries)."""
+    if cycles is None:
+        cycles = list(Cycle.objects.filter(opens_on__lte=cycle.opens_on).order_by("opens_on"))
+    else:
+        cycles = sorted((c for c in cycles if c.opens_on <= cycle.opens_on), key=_opens)
     per_office: dict[int, dict[int, int]] = {}
-    for cycle_id, office_id, n in ParticipationSummary.objects.filter(
-        office_id__in=office_ids
-    ).values_list("cycle_id", "office_id", "submitted"):
+    for (cycle_id, office_id), (n, _accepted) in participation.items():
         per_office.setdefault(cycle_id, {})[office_id] = n
     respondents = {cycle_id: sum(sizes.values()) for cycle_id, sizes in per_office.items()}
     sums = {
@@ -797,32 +922,63 @@ class Benchmark:
 
 
 def office_benchmarks(office: Office, cycle: Cycle, report: OfficeReport) -> list[Benchmark]:
-    """The office beside each of its associations' spread of office averages (4 queries each)."""
-    benchmarks = []
-    standards = [row.standard for row in report.standards]
-    for association in office.associations.order_by("name"):
-        offices = list(association.offices.all())
-        dist, _sizes, _hidden = _distributions(cycle, offices, standards)
-        own = report.overall.average
-        benchmarks.append(
-            Benchmark(
-                association=association,
-                spread=dist.spread,
-                office_average=own,
-                standards=[
-                    {
-                        "standard": row.standard,
-                        "average": row.figure.average,
-                        "spread": spread,
-                        "position": spread.position(row.figure.average),
-                    }
-                    for row, (_s, spread) in zip(
-                        report.standards, dist.standard_spreads, strict=True
-                    )
-                ],
-            )
+    """The office beside each of its associations' spread of office averages.
+
+    The spreads are kept in the shared cache per office and cycle until a submission,
+    acceptance or reopening in an office of one of its associations changes them
+    (`services.summaries_apply`), or for BENCHMARK_CACHE_SECONDS at most. Computing them
+    takes two queries whatever the number of associations and offices.
+    """
+    key = benchmark_cache_key(office.pk, office.created_at, cycle.pk)
+    spreads = cache.get(key)
+    if spreads is None:
+        spreads = _association_spreads(office, cycle, [row.standard for row in report.standards])
+        cache.set(key, spreads, BENCHMARK_CACHE_SECONDS)
+    return [
+        Benchmark(
+            association=association,
+            spread=overall,
+            office_average=report.overall.average,
+            standards=[
+                {
+                    "standard": row.standard,
+                    "average": row.figure.average,
+                    "spread": by_number[row.standard.number],
+                    "position": by_number[row.standard.number].position(row.figure.average),
+                }
+                for row in report.standards
+            ],
         )
-    return benchmarks
+        for association, overall, by_number in spreads
+    ]
+
+
+def _association_spreads(office: Office, cycle: Cycle, standards: list[Standard]) -> list:
+    """[(association, overall spread, {standard number: spread})] by association name:
+    one query for the associations, their offices and respondents, one for the sums."""
+    through = Association.offices.through
+    summary = ParticipationSummary.objects.filter(office=OuterRef("office_id"), cycle=cycle)
+    links = (
+        through.objects.filter(association__in=office.associations.values("pk"))
+        .select_related("association")
+        .annotate(submitted=Coalesce(Subquery(summary.values("submitted")[:1]), 0))
+    )
+    associations: dict[int, Association] = {}
+    sizes: dict[int, dict[int, int]] = {}
+    for link in links:
+        associations.setdefault(link.association_id, link.association)
+        sizes.setdefault(link.association_id, {})[link.office_id] = link.submitted
+    if not associations:
+        return []
+    member_ids = through.objects.filter(association_id__in=list(associations)).values("office_id")
+    rows = list(_office_sums([cycle.pk], member_ids, ("office_id", "item__standard__number")))
+    spreads = []
+    for association in sorted(associations.values(), key=lambda a: (a.name, a.pk)):
+        members = sizes[association.pk]
+        dist = _spreads([r for r in rows if r["office_id"] in members], members, standards)
+        by_number = {s.number: spread for s, spread in dist.standard_spreads}
+        spreads.append((association, dist.spread, by_number))
+    return spreads
 
 
 def report_files(user: User, *, cycle: Cycle, office=None, association=None, team_lead=None):

@@ -1,11 +1,14 @@
 """Writes to the report summaries: the maintained path and the rebuild from scratch."""
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, ItemResponse
+from pledges.models import Cycle
+from standards_portal.accounts.models import Office
 
 from .models import SUMMARY_VALUES, ItemSummary, ParticipationSummary, ReportFile
 from .tasks import render_report_file
@@ -23,6 +26,28 @@ def _rating_field(response: dict) -> str | None:
     if response["rating"] in SUMMARY_VALUES:
         return f"count_{response['rating']}"
     return None
+
+
+# How long an office report's benchmarks (its associations' spreads of office averages)
+# may be served from the cache; a change in the summaries of an office of one of those
+# associations removes them sooner. Adding or removing an association's office shows
+# after at most this long.
+BENCHMARK_CACHE_SECONDS = 600
+
+
+def benchmark_cache_key(office_id: int, created_at, cycle_id: int) -> str:
+    """The cache key of an office's benchmarks in a cycle (the creation time keeps a
+    recreated office with a reused id from reading an old entry)."""
+    return f"reports:benchmarks:{office_id}:{created_at.timestamp():.6f}:{cycle_id}"
+
+
+def _forget_benchmarks(offices, cycle_ids) -> None:
+    """Remove the cached benchmarks of these (office id, created_at) in these cycles."""
+    keys = [benchmark_cache_key(pk, at, c) for pk, at in offices for c in cycle_ids]
+    if keys:
+        cache.delete_many(keys)
+        # Again once committed: a report read in between may have cached the old figures.
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 @transaction.atomic
@@ -47,6 +72,13 @@ def summaries_apply(*, assessment: Assessment, from_state: str, to_state: str) -
     )
     ParticipationSummary.objects.filter(office_id=office_id, cycle_id=cycle_id).update(
         submitted=F("submitted") + counted, accepted=F("accepted") + accepted
+    )
+    # This office's benchmarks, and those of every office sharing an association with it.
+    _forget_benchmarks(
+        Office.objects.filter(Q(pk=office_id) | Q(associations__offices=office_id))
+        .distinct()
+        .values_list("pk", "created_at"),
+        [cycle_id],
     )
     if not counted:
         return
@@ -128,6 +160,10 @@ def summaries_rebuild(*, batch_size: int = 5000) -> tuple[int, int]:
             for row in items.iterator(chunk_size=batch_size)
         ),
         batch_size=batch_size,
+    )
+    _forget_benchmarks(
+        Office.objects.values_list("pk", "created_at"),
+        list(Cycle.objects.values_list("pk", flat=True)),
     )
     return len(created_items), len(created_participation)
 

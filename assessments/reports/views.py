@@ -41,10 +41,10 @@ def _bad_filter(request, form):
     return render(request, "reports/report_refused.html", {"messages_list": messages}, status=400)
 
 
-def _filters(request, *, office=None, scope=""):
+def _filters(request, *, office=None, scope="", staff=None):
     """The cycle and team asked for; 404 for ids naming nothing visible, 400 if malformed."""
     data = request.POST if request.method == "POST" else request.GET
-    form = ReportFilterForm(data, user=request.user, office=office, scope=scope)
+    form = ReportFilterForm(data, user=request.user, office=office, scope=scope, staff=staff)
     if not form.is_valid():
         if form.unknown():
             raise Http404(_("No such cycle or team."))
@@ -54,11 +54,19 @@ def _filters(request, *, office=None, scope=""):
 
 def _office_report(request, office_id):
     office, scope = office_for_report(request.user, office_id)
-    form, cycle, team = _filters(request, office=office, scope=scope)
+    staff = selectors.office_staff(office)  # for the team filter and the report
+    form, cycle, team = _filters(request, office=office, scope=scope, staff=staff)
     if scope != MANAGER:
         team = request.user
     report = (
-        selectors.office_report(office, cycle, team_lead=team, identified=scope == MANAGER)
+        selectors.office_report(
+            office,
+            cycle,
+            team_lead=team,
+            identified=scope == MANAGER,
+            cycles=form.cycles,
+            staff=staff,
+        )
         if cycle is not None
         else None
     )
@@ -165,7 +173,11 @@ def association_list(request):
 def _association_report(request, association_id):
     association = association_for_report(request.user, association_id)
     form, cycle, _team = _filters(request)
-    report = selectors.association_report(association, cycle) if cycle is not None else None
+    report = (
+        selectors.association_report(association, cycle, cycles=form.cycles)
+        if cycle is not None
+        else None
+    )
     return form, association, report
 
 

@@ -14,7 +14,9 @@ def has_team(context) -> bool:
         return False
     if membership.role == Membership.Role.OFFICIAL:
         return False
-    cached = getattr(request, "_assessments_has_team", None)
+    cached = getattr(membership, "has_reports", None)  # see Membership.current()
+    if cached is None:
+        cached = getattr(request, "_assessments_has_team", None)
     if cached is None:
         cached = Membership.objects.filter(
             reports_to=request.user, office_id=membership.office_id, ended_at__isnull=True

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -91,11 +91,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     @cached_property
     def active_membership(self):
         """The person's current office membership, or None."""
-        return (
-            self.memberships.filter(ended_at__isnull=True)
-            .select_related("office", "reports_to")
-            .first()
-        )
+        return Membership.current().filter(user=self).first()
 
 
 class Office(models.Model):
@@ -237,6 +233,20 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()}, {self.office}"
+
+    @classmethod
+    def current(cls):
+        """Current memberships with office and supervisor, and `has_reports`: whether the
+        person has direct reports in the office (the navigation's Team link)."""
+        reports = cls.objects.filter(
+            reports_to=OuterRef("user_id"), office=OuterRef("office_id"), ended_at__isnull=True
+        )
+        return (
+            cls.objects.filter(ended_at__isnull=True)
+            .select_related("office", "reports_to")
+            .annotate(has_reports=Exists(reports))
+            .order_by()
+        )
 
     @property
     def is_active(self):

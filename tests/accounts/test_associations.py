@@ -178,7 +178,7 @@ def test_association_page_queries_do_not_grow(client, world, count, django_asser
             invited_by=world.association_admin,
         )
     client.force_login(world.association_admin)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(url("association-detail", world))
     body = response.content.decode()
     # offices + people (analyst, administrator, extra roles) + invitations

@@ -195,6 +195,6 @@ def test_the_json_download_reads_a_fixed_number_of_queries(
 ):
     more_history(world, edition, extra_cycles)
     client.force_login(world.official)
-    # session, user, membership, the download's audit entry, then the 13 of the export
-    with django_assert_num_queries(17):
+    # session, user with membership, the download's audit entry, then the 13 of the export
+    with django_assert_num_queries(16):
         assert client.get(JSON).status_code == 200

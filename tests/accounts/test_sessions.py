@@ -81,11 +81,11 @@ def test_activity_within_the_idle_limit_keeps_the_session(client, world, setting
 
 def test_last_seen_is_written_at_most_once_a_minute(client, world, django_assert_num_queries):
     sign_in(client, world.official)
-    # session, user, membership — no session write
-    with django_assert_num_queries(3):
+    # session, user with membership — no session write
+    with django_assert_num_queries(2):
         client.get(reverse("accounts:my-data"))
     age_session(client, seen=SEEN_RESOLUTION + 1)
-    with django_assert_num_queries(6):  # the same, plus the session saved once (in a savepoint)
+    with django_assert_num_queries(5):  # the same, plus the session saved once (in a savepoint)
         client.get(reverse("accounts:my-data"))
 
 

@@ -109,11 +109,12 @@ def test_the_association_csv_and_pdf(client, world, cycle):
 
 
 # Each export also writes one audit entry.
-@pytest.mark.parametrize(("people", "queries"), [(1, 16), (5, 18), (30, 18)])
+@pytest.mark.parametrize(("people", "queries"), [(1, 8), (5, 10), (30, 10)])
 def test_the_identified_csv_runs_a_fixed_number_of_queries(
     client, world, cycle, django_assert_num_queries, people, queries
 ):
     staff_with_answers(world.office, cycle, [3] * people)
+    warm_edition(cycle)  # read once per server process
     client.force_login(world.manager)
     url = reverse("reports:office-report-csv", args=[world.office.pk])
     with django_assert_num_queries(queries):
@@ -132,7 +133,15 @@ def test_the_association_csv_runs_a_fixed_number_of_queries(
         office = OfficeFactory(name=f"Member {n}")
         world.association.offices.add(office)
         staff_with_answers(office, cycle, [2] * 5)
+    warm_edition(cycle)  # read once per server process
     client.force_login(world.analyst)
     url = reverse("reports:association-report-csv", args=[world.association.pk])
-    with django_assert_num_queries(19):  # including the audit entry
+    with django_assert_num_queries(10):  # including the audit entry
         read_csv(client.get(url))
+
+
+def warm_edition(cycle):
+    from assessments.selectors import rating_scale, standards_with_items
+
+    standards_with_items(cycle.edition_id)
+    rating_scale(cycle.edition_id)
