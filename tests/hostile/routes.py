@@ -19,7 +19,7 @@ class Route:
     query: tuple[str, ...] = ()  # query-string parameters the view reads
     fields: tuple[str, ...] | None = None  # POST fields; None: the route refuses POST
     state: str = ""  # the assessment's state the route needs, if not "submitted"
-    examples: int = 12
+    examples: int = 8
     files: tuple[str, ...] = field(default=())
 
 

@@ -46,10 +46,11 @@ def test_routes_described_as_get_only_refuse_post(hostile_world):
     Some pages answer a POST as they answer a GET (no method check): they must not write.
     """
     world, kwargs = hostile_world
+    clients = signed_in_clients(world)
     for name, route in ROUTES.items():
         if route.fields is not None:
             continue
-        client = signed_in_clients(world)[route.role]
+        client = clients[route.role]
         before = dump()
         response = client.post(reverse(name, kwargs=kwargs.get(name, {})), {"x": "1"})
         assert response.status_code in (200, 302, 403, 405), name
