@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -148,11 +149,16 @@ def prepare(route, world):
 
 
 def check(response, before):
-    """Never a 500; a refusal leaves every table as it was; no hostile markup echoed."""
+    """Never a 500; a refusal leaves every table as it was; no hostile markup echoed;
+    no redirect off the site."""
     assert response.status_code < 500
     if is_refusal(response):
         after = dump()
         assert after == before, changed(before, after)
+    if 300 <= response.status_code < 400:
+        # Whatever `next` or other parameter was sent, a redirect stays on the site.
+        location = response["Location"]
+        assert url_has_allowed_host_and_scheme(location, allowed_hosts={"testserver"}), location
     content_type = response.get("Content-Type", "")
     if content_type.startswith("text/html") and not response.streaming:
         for raw in RAW_MARKUP:
