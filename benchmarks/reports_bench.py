@@ -69,6 +69,8 @@ os.environ.update(
     TASKS_IMMEDIATE="true",
     DATABASE_POOL="false",  # this process; gunicorn gets the production pool
     LOG_LEVEL="WARNING",
+    # The generated people sign in without a second step (MFA is covered by its own tests).
+    MFA_REQUIRED="false",
 )
 os.environ.pop("SQLITE_PATH", None)
 
@@ -441,9 +443,12 @@ def main() -> None:
 
     # 3. Throughput under gunicorn.
     form_user, form_url = form_page(cycle)
+    supervisor = User.objects.get(email="supervisor@demo.test")
     pages = [
         ("/healthz (reference)", "/healthz", None),
         ("assessment form (demo official)", form_url, form_user),
+        ("home page (demo official)", "/", form_user),
+        ("team page (demo supervisor)", "/assessments/team/", supervisor),
         (
             f"office report, {PDF_OFFICE}-person office (manager)",
             f"/reports/offices/{pdf_office.pk}/",

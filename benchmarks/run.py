@@ -46,16 +46,49 @@ from standards_portal.accounts.models import User  # noqa: E402
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
+# Memory: every page type served this many times in one process (issue #8: 1,000).
+MEMORY_ROUNDS = int(os.environ.get("BENCH_MEMORY_ROUNDS", "1000"))
+QUERY_BUDGET = 10
+FORM_LIMIT_MS, SAVE_LIMIT_MS, PDF_LIMIT_MS, RSS_LIMIT_MB = 20, 100, 800, 150
 
-# (name, url, who: demo email or None for anonymous)
-PAGES = [
-    ("health check (limit)", "/healthz", None),
-    ("public standards page", "/standards/", None),
-    ("home — official", "/", "official@demo.test"),
-    ("home — supervisor", "/", "supervisor@demo.test"),
-    ("home — manager", "/", "manager@demo.test"),
-    ("people — manager", "/people/", "manager@demo.test"),
-]
+
+def pages() -> list[tuple[str, str, str | None]]:
+    """(name, url, who: demo email or None for anonymous), /healthz first."""
+    from assessments.models import Assessment
+    from pledges.models import Pledge
+    from standards_portal.accounts.models import Association, User
+
+    official = User.objects.get(email="official@demo.test")
+    manager = User.objects.get(email="manager@demo.test")
+    draft = Assessment.objects.filter(user=official, state__in=Assessment.EDITABLE_STATES).first()
+    done = Assessment.objects.filter(user=official, state="accepted").first()
+    pledge = Pledge.objects.filter(user=manager, withdrawn_at__isnull=True).first()
+    office = manager.active_membership.office_id
+    association = Association.objects.filter(roles__user__email="analyst@demo.test").first()
+    return [
+        ("health check (limit)", "/healthz", None),
+        ("public standards page", "/standards/", None),
+        ("home — anonymous", "/", None),
+        ("home — official", "/", "official@demo.test"),
+        ("home — supervisor", "/", "supervisor@demo.test"),
+        ("home — manager", "/", "manager@demo.test"),
+        ("home — analyst", "/", "analyst@demo.test"),
+        ("self-assessment form — official", f"/assessments/{draft.pk}/edit/", official.email),
+        ("results — official", f"/assessments/{done.pk}/results/", official.email),
+        ("team — supervisor", "/assessments/team/", "supervisor@demo.test"),
+        ("office assessments — manager", "/assessments/office/", manager.email),
+        ("office report — manager", f"/reports/offices/{office}/", manager.email),
+        (
+            "association report — analyst",
+            f"/reports/associations/{association.pk}/",
+            "analyst@demo.test",
+        ),
+        ("my pledges — manager", "/pledges/", manager.email),
+        ("pledge — manager", f"/pledges/{pledge.pk}/", manager.email),
+        ("office pledges — manager", "/pledges/office/", manager.email),
+        ("people — manager", "/people/", manager.email),
+        ("audit log — manager", "/people/audit/", manager.email),
+    ]
 
 
 # What limits the figures: written from cProfile and query captures of the full-size run
@@ -119,6 +152,155 @@ def versions() -> str:
     )
 
 
+def rss_mb() -> float:
+    """This process's resident memory now (VmRSS), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def timed(fn, repeat: int) -> tuple[float, float]:
+    """min and median ms of `repeat` calls after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return min(times), statistics.median(times)
+
+
+def measure_save(email: str, url: str) -> tuple[float, float, int]:
+    """Saving all 38 answers in one request: min/median ms and the queries of one save."""
+    from assessments.models import Assessment
+    from assessments.selectors import standards_with_items
+
+    client = Client(headers={"x-forwarded-proto": "https"})
+    client.force_login(User.objects.get(email=email))
+    pk = int(url.strip("/").split("/")[1])
+    items = [
+        item.pk
+        for standard in standards_with_items(Assessment.objects.get(pk=pk).cycle.edition_id)
+        for item in standard.items.all()
+    ]
+    state = {"n": 0}
+
+    def save():
+        # Alternate the rating so that every save writes all 38 answers.
+        state["n"] += 1
+        rating = str(1 + state["n"] % 4)
+        data = {"version": str(Assessment.objects.get(pk=pk).version), "action": "save"}
+        data.update({f"item_{i}_rating": rating for i in items})
+        data.update({f"item_{i}_comment": f"Example {state['n']}" for i in items})
+        response = client.post(url, data)
+        assert response.status_code == 302, response.status_code
+
+    save()
+    # The version read above is one query of the bench's own, not of the request.
+    version = Assessment.objects.get(pk=pk).version
+    data = {"version": str(version), "action": "save"}
+    data.update({f"item_{i}_rating": "4" for i in items})
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.post(url, data).status_code == 302
+    queries = len(ctx.captured_queries)
+    best, median = timed(save, REPEAT * 4)
+    return best, median, queries
+
+
+def measure_pdfs(official: str, done_url: str, manager: str, pledge_url: str) -> list[tuple]:
+    """Personal results PDF and pledge certificate: the view against WeasyPrint alone on
+    the HTML the view rendered (same fonts, styles and fetcher, prepared once)."""
+    from standards_portal import documents
+
+    saved = {}
+    original = documents.pdf_from_html
+
+    def keep(html, **kwargs):
+        saved["args"] = (html, kwargs)
+        return original(html, **kwargs)
+
+    rows = []
+    for name, email, url, module in (
+        (
+            "personal results PDF",
+            official,
+            done_url.replace("results/", "results.pdf"),
+            "assessments.exports",
+        ),
+        ("pledge certificate PDF", manager, pledge_url + "certificate.pdf", "pledges.exports"),
+    ):
+        exporter = __import__(module, fromlist=["pdf_from_html"])
+        client = Client(headers={"x-forwarded-proto": "https"})
+        client.force_login(User.objects.get(email=email))
+        exporter.pdf_from_html = keep
+        try:
+            first = time.perf_counter()
+            response = client.get(url)
+            first_ms = (time.perf_counter() - first) * 1000
+        finally:
+            exporter.pdf_from_html = original
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf", url
+        html, kwargs = saved["args"]
+        view = timed(lambda c=client, u=url: c.get(u), REPEAT)
+        alone = timed(lambda h=html, k=kwargs: original(h, **k), REPEAT)
+        rows.append((name, url, first_ms, view, alone))
+        print(f"{name}: first {first_ms:.0f} ms, view {view}, weasyprint {alone}")
+    return rows
+
+
+def measure_memory(rounds: int) -> dict:
+    """Serve every page type `rounds` times (each PDF rounds // 20 times) in a fresh
+    process, as one server process would: its resident memory (VmRSS, after a garbage
+    collection) once warm (after the first tenth) and at the end."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--memory", str(rounds)],
+        cwd=ROOT,
+        env=os.environ,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-2000:])
+    return __import__("json").loads(result.stdout.strip().splitlines()[-1])
+
+
+def serve_for_memory(rounds: int) -> None:
+    """The --memory process: prints {"start", "warm", "end" (MB), "requests"} as JSON."""
+    import gc
+    import json
+
+    page_list = [p for p in pages() if p[1] != "/healthz"]
+    done = next(p for p in page_list if p[0].startswith("results"))
+    pledge = next(p for p in page_list if p[0].startswith("pledge —"))
+    pdfs = [
+        (done[1].replace("results/", "results.pdf"), done[2]),
+        (pledge[1] + "certificate.pdf", pledge[2]),
+    ]
+    clients = {}
+    for _name, _url, who in page_list:
+        if who not in clients:
+            clients[who] = Client(headers={"x-forwarded-proto": "https"})
+            if who:
+                clients[who].force_login(User.objects.get(email=who))
+    gc.collect()
+    start, warm, served = rss_mb(), None, 0
+    every = max(1, rounds // 20)
+    for n in range(rounds):
+        for _name, url, who in page_list:
+            assert clients[who].get(url).status_code == 200, url
+            served += 1
+        if n % every == 0:
+            for url, who in pdfs:
+                assert clients[who].get(url).status_code == 200, url
+                served += 1
+        if n == max(1, rounds // 10) - 1:
+            gc.collect()
+            warm = rss_mb()
+    gc.collect()
+    print(json.dumps({"start": start, "warm": warm, "end": rss_mb(), "requests": served}))
+
+
 def measure(client: Client, url: str) -> tuple[float, float, int, int]:
     """Return (min ms, median ms, queries, status) over REPEAT rounds of REQUESTS requests."""
     client.get(url)  # warm caches and templates
@@ -134,7 +316,14 @@ def measure(client: Client, url: str) -> tuple[float, float, int, int]:
     return min(rounds), statistics.median(rounds), queries, status
 
 
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--memory":
+        serve_for_memory(int(sys.argv[2]))
+        return
     bench_started = time.perf_counter()
     if DB.exists():
         DB.unlink()
@@ -147,13 +336,22 @@ def main() -> None:
     setup_seconds = time.perf_counter() - started
 
     rows = []
-    for name, url, who in PAGES:
+    page_list = pages()
+    for name, url, who in page_list:
         client = Client(headers={"x-forwarded-proto": "https"})
         if who:
             client.force_login(User.objects.get(email=who))
         best, median, queries, status = measure(client, url)
         rows.append((name, url, best, median, queries, status))
-        print(f"{name:32} {url:22} min {best:7.2f} ms  median {median:7.2f} ms  {queries:3} q")
+        print(f"{name:34} {url:28} min {best:7.2f} ms  median {median:7.2f} ms  {queries:3} q")
+    form = next(r for r in rows if r[0].startswith("self-assessment form"))
+    save = measure_save("official@demo.test", form[1])
+    print(f"save 38 answers: min {save[0]:.1f} ms, median {save[1]:.1f} ms, {save[2]} queries")
+    done_url = next(r[1] for r in rows if r[0].startswith("results"))
+    pledge_url = next(r[1] for r in rows if r[0].startswith("pledge —"))
+    pdfs = measure_pdfs("official@demo.test", done_url, "manager@demo.test", pledge_url)
+    memory = measure_memory(MEMORY_ROUNDS)
+    print(f"memory: {memory}")
 
     limit = rows[0][3]
     commit = (
@@ -183,6 +381,55 @@ def main() -> None:
             f"| {name} | `{url}` | {best:.2f} | {median:.2f} | {median / limit:.1f} "
             f"| {queries} | {status} |"
         )
+    worst = max(r[4] for r in rows)
+    lines += [
+        "",
+        f"Most queries on any of these pages: **{worst}** (budget {QUERY_BUDGET}: "
+        f"{'met' if worst <= QUERY_BUDGET else '**missed**'}; every route as every role is "
+        "pinned by tests/perf/test_query_budget.py).",
+        "",
+        "## Self-assessment: form and save (SQLite, in-process)",
+        "",
+        "| measure | min ms | median ms | limit | queries | result |",
+        "|---|---:|---:|---|---:|---|",
+        f"| form page, 38 items (GET) | {form[2]:.2f} | {form[3]:.2f} | ≤ {FORM_LIMIT_MS} ms "
+        f"| {form[4]} | {_verdict(form[3] <= FORM_LIMIT_MS)} |",
+        f"| save all 38 answers (one POST, bulk upsert) | {save[0]:.1f} | {save[1]:.1f} "
+        f"| ≤ {SAVE_LIMIT_MS} ms | {save[2]} | {_verdict(save[1] <= SAVE_LIMIT_MS)} |",
+        "",
+        "## PDFs (in-process)",
+        "",
+        "Limit: WeasyPrint alone rendering the HTML the view produced (same fonts, styles and "
+        "fetcher). The first request of the process also prepares the fonts and stylesheets "
+        "(read once per process, not per document).",
+        "",
+        "| document | URL | first request ms | min ms | median ms "
+        "| WeasyPrint alone min / median ms | limit | result |",
+        "|---|---|---:|---:|---:|---:|---|---|",
+    ]
+    for name, url, first_ms, view, alone in pdfs:
+        lines.append(
+            f"| {name} | `{url}` | {first_ms:.0f} | {view[0]:.0f} | {view[1]:.0f} "
+            f"| {alone[0]:.0f} / {alone[1]:.0f} | < {PDF_LIMIT_MS} ms "
+            f"| {_verdict(view[1] < PDF_LIMIT_MS)} |"
+        )
+    before, warm, after, served = (memory[k] for k in ("start", "warm", "end", "requests"))
+    lines += [
+        "",
+        "## Memory (one process)",
+        "",
+        f"A fresh process (Django, production settings, the bench database) serving every "
+        f"page type above except /healthz {MEMORY_ROUNDS:,} times each, and the two PDFs "
+        f"every {max(1, MEMORY_ROUNDS // 20)} rounds ({served:,} requests); resident memory "
+        "(VmRSS) after a garbage collection.",
+        "",
+        "| before | after the first tenth | at the end | growth after the first tenth "
+        "| limit | result |",
+        "|---:|---:|---:|---:|---|---|",
+        f"| {before:.0f} MB | {warm:.0f} MB | {after:.0f} MB | {after - warm:+.1f} MB "
+        f"| < {RSS_LIMIT_MB} MB, no growth "
+        f"| {_verdict(after < RSS_LIMIT_MB and after - warm < 10)} |",
+    ]
     section = OUT / "reports_section.md"
     section.unlink(missing_ok=True)
     scale_ok = True
