@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -17,6 +18,8 @@ from .models import (
     Office,
     User,
 )
+
+INVITATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def active_memberships(office: Office) -> QuerySet[Membership]:
@@ -84,6 +87,9 @@ def pending_association_invitations(association: Association) -> QuerySet[Invita
 
 
 def invitation_by_token(token: str) -> Invitation | None:
+    # Tokens are URL-safe base64; anything else (a NUL, which PostgreSQL refuses) names none.
+    if not INVITATION_TOKEN.fullmatch(token):
+        return None
     return (
         Invitation.objects.filter(token=token)
         .select_related("office", "association", "reports_to", "invited_by")

@@ -1,5 +1,7 @@
 """Boundary values that random examples reach only by luck, tried every time."""
 
+from urllib.parse import quote
+
 import pytest
 from django.urls import reverse
 
@@ -115,3 +117,11 @@ def test_an_item_of_another_edition_is_refused_and_changes_nothing(
     assert "not part of this assessment" in response.content.decode()
     after = dump()
     assert after == before, changed(before, after)
+
+
+@pytest.mark.parametrize("token", ["\x00", "a\x00b", "%00", "é" * 10, "A" * 65, " "])
+def test_an_invitation_token_that_cannot_be_one_is_not_found(hostile_world, token):
+    world, _kwargs = hostile_world
+    url = reverse("accounts:invitation-accept", kwargs={"token": "placeholder"})
+    response = signed_in_clients(world)["anonymous"].get(url.replace("placeholder", quote(token)))
+    assert response.status_code == 404
