@@ -125,3 +125,25 @@ def test_an_invitation_token_that_cannot_be_one_is_not_found(hostile_world, toke
     url = reverse("accounts:invitation-accept", kwargs={"token": "placeholder"})
     response = signed_in_clients(world)["anonymous"].get(url.replace("placeholder", quote(token)))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("account_login", {"login": "a\x00@example.org", "password": "x\x00"}),
+        ("account_login", {"login": "\x00", "password": "\x00"}),
+        ("account_reset_password", {"email": "a\x00@example.org"}),
+        ("account_signup", {"email": "a\x00@example.org", "password1": "\x00"}),
+        ("accounts:association-office-add", {"q": "\x00"}),
+    ],
+)
+def test_a_nul_in_any_field_is_refused_without_error(hostile_world, name, data):
+    world, kwargs = hostile_world
+    client = signed_in_clients(world)[
+        "anonymous" if name.startswith("account_") else "association_admin"
+    ]
+    url = reverse(name, kwargs=kwargs.get(name, {}))
+    before = dump()
+    assert client.post(url, data).status_code < 500
+    assert client.get(url, data).status_code < 500
+    assert dump() == before
