@@ -54,6 +54,11 @@ def error_403(request, exception=None):
     return render(request, "errors/403.html", status=403)
 
 
+def csrf_failure(request, reason=""):
+    """A refused form (missing or stale CSRF token) in the portal's own page, without inline styles."""
+    return render(request, "errors/403_csrf.html", status=403)
+
+
 def error_500(request):
     return render(request, "errors/500.html", status=500)
 

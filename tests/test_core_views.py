@@ -101,3 +101,16 @@ def test_pages_send_a_strict_content_security_policy(client, db):
     assert "script-src 'self'" in csp
     assert "style-src 'self'" in csp
     assert "unsafe-inline" not in csp
+
+
+def test_a_form_without_its_csrf_token_gets_the_portals_own_page(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.official)
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "The form has expired" in body and "Nothing was saved" in body
+    assert "<style" not in body and "<script>" not in body
+    assert "_auth_user_id" in client.session  # still signed in: nothing happened
