@@ -1,14 +1,10 @@
 """The language switcher in a real browser: keyboard, screen-reader names, axe-core."""
 
-import pytest
-
-from ..browser.conftest import axe, browser, page, sign_in  # noqa: F401 — fixtures
 from ..factories import PASSWORD
+from .conftest import sign_in
 
-pytestmark = pytest.mark.browser
 
-
-def test_a_visitor_switches_to_spanish_with_the_keyboard(page, edition, axe):  # noqa: F811
+def test_a_visitor_switches_to_spanish_with_the_keyboard(page, edition, axe):
     page.goto("/standards/")
     switcher = page.get_by_role("group", name="Language")
     assert switcher.locator("[aria-current=true]").inner_text() == "English"
@@ -25,11 +21,11 @@ def test_a_visitor_switches_to_spanish_with_the_keyboard(page, edition, axe):  #
 
 
 def test_a_signed_in_choice_follows_the_person_to_a_new_browser(
-    browser,  # noqa: F811
+    browser,
     live_server,
     world,
     cycle,
-    axe,  # noqa: F811
+    axe,
 ):
     first = browser.new_context(base_url=live_server.url, locale="en-US").new_page()
     sign_in(first, world.official.email, PASSWORD)
