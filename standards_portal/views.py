@@ -55,7 +55,7 @@ def error_403(request, exception=None):
 
 
 def csrf_failure(request, reason=""):
-    """A refused form (missing or stale CSRF token) in the portal's own page, without inline styles."""
+    """A refused form (missing or stale CSRF token): the portal's own page, no inline styles."""
     return render(request, "errors/403_csrf.html", status=403)
 
 
