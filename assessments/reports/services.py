@@ -30,8 +30,7 @@ def _rating_field(response: dict) -> str | None:
 
 # How long an office report's benchmarks (its associations' spreads of office averages)
 # may be served from the cache; a change in the summaries of an office of one of those
-# associations removes them sooner. Adding or removing an association's office shows
-# after at most this long.
+# associations, or a change of an association's offices, removes them sooner.
 BENCHMARK_CACHE_SECONDS = 600
 
 
@@ -48,6 +47,17 @@ def _forget_benchmarks(offices, cycle_ids) -> None:
         cache.delete_many(keys)
         # Again once committed: a report read in between may have cached the old figures.
         transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def benchmarks_forget_association(association, *also_offices) -> None:
+    """Remove the cached benchmarks of an association's offices (and of `also_offices`,
+    e.g. one just removed from it) in every cycle: its membership changed."""
+    _forget_benchmarks(
+        Office.objects.filter(Q(associations=association) | Q(pk__in=[o.pk for o in also_offices]))
+        .distinct()
+        .values_list("pk", "created_at"),
+        list(Cycle.objects.values_list("pk", flat=True)),
+    )
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from assessments.reports.services import benchmarks_forget_association
 from standards_portal.mail import send_templated_email
 
 from .audit import audit_record
@@ -652,6 +653,7 @@ def association_office_add(
         office=office,
         request=request,
     )
+    benchmarks_forget_association(association)
 
 
 @transaction.atomic
@@ -678,6 +680,7 @@ def association_office_create(
         office=office,
         request=request,
     )
+    benchmarks_forget_association(association)
     if manager_email:
         invitation_create(
             office=office,
@@ -704,6 +707,7 @@ def association_office_remove(
         office=office,
         request=request,
     )
+    benchmarks_forget_association(association, office)
 
 
 @transaction.atomic
