@@ -94,7 +94,10 @@ def pages() -> list[tuple[str, str, str | None]]:
 # What limits the figures: written from cProfile and query captures of the full-size run
 # (benchmarks/reports_bench.py with BENCH_KEEP_DB=1) on 2026-11-25; not regenerated.
 NOTES = """
-## What limits the figures (profiled at full scale on 2026-11-25; text not regenerated)
+## What limited the figures before issue #8 (profiled 2026-11-25; not regenerated)
+
+Since then the office benchmarks are cached and the association report selects offices by
+subquery (see the issue #8 section).
 
 - **Association report, 2,000 offices** (selector ~320 ms, page ~470 ms). The selector
   reads ~76,000 summary rows in 8 queries (~145 ms of SQL). Several of those queries pass
