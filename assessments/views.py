@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pledges.selectors import current_cycle, previous_cycle
 from standards_portal.accounts.models import Membership
 from standards_portal.accounts.permissions import managed_office
+from standards_portal.pagecache.decorators import cached_page
 
 from . import exports, selectors, services
 from .forms import (
@@ -222,6 +223,7 @@ def _error_list(form: AssessmentForm) -> list[dict]:
 
 
 @require_http_methods(["GET", "POST"])
+@cached_page
 def assessment_edit(request, pk):
     """The 38-item form: save a draft at any point, or save and go on to submit."""
     assessment = assessment_for_owner(request.user, pk)
@@ -565,6 +567,7 @@ def assessment_reassign(request, pk):
 
 
 @require_GET
+@cached_page
 def team_list(request):
     """The user's direct reports, their pledge and their assessment this cycle."""
     cycle = current_cycle()

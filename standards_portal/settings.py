@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "pledges",
     "assessments",
     "assessments.reports",
+    "standards_portal.pagecache",
 ]
 
 MIDDLEWARE = [
@@ -93,11 +94,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "standards_portal.middleware.DatabaseUnavailableMiddleware",
     "standards_portal.middleware.PrintableUserAgentMiddleware",
+    "standards_portal.pagecache.freshness.FlushMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "standards_portal.pagecache.middleware.AuthenticationMiddleware",
     "standards_portal.i18n.UserLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -185,15 +187,18 @@ if REDIS_URL:
     # Sessions read from Redis, written through to the database: one query less per page.
     # (With the database cache it would only move that query to the cache table.)
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-elif TESTING:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "portal_cache",
+    if TESTING:
+        CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    else:
+        CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "portal_cache",
+            }
         }
-    }
+    # Database sessions, read with the page cache's generation (standards_portal/pagecache).
+    SESSION_ENGINE = "standards_portal.pagecache.sessions"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -204,6 +209,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Signed-in pages kept in each process's memory until anything is written (see
+# standards_portal/pagecache): how long at most, and how many pages per process.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+PAGE_CACHE_ENTRIES = env_int("PAGE_CACHE_ENTRIES", 300, minimum=1)
+
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -252,6 +262,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Standards Portal"
+# A code typed just as the app moves on to the next one is still accepted (RFC 6238's
+# allowance of one step for delay).
+MFA_TOTP_TOLERANCE = 1
 MFA_ADAPTER = "standards_portal.accounts.adapter.PortalMFAAdapter"
 # Supervisors, managers, association roles and site administrators must set up a
 # second step before using the portal (standards_portal.accounts.mfa). Off under the

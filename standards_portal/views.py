@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from pledges.selectors import edition_standards, published_edition
 
 from .dashboard import home_context
+from .pagecache.decorators import cached_page
 
 
 def home(request):
@@ -16,7 +17,7 @@ def home(request):
     return render(request, "home.html", home_context(request.user))
 
 
-home = login_not_required(home)
+home = login_not_required(cached_page(home))
 
 
 @login_not_required

@@ -16,6 +16,12 @@ from .factories import (
 
 
 @pytest.fixture
+def no_page_cache(settings):
+    """For tests that count what rendering a page costs: nothing served from memory."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
 def edition(db):
     return load_edition()
 

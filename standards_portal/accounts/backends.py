@@ -2,13 +2,17 @@
 
 Every signed-in page needs both (the navigation shows the office's pages), so the user,
 their current membership (if any), its office and supervisor, and whether they have
-direct reports are read in one query instead of two or three.
+direct reports are read in one query instead of two or three. The same query reads the
+page cache's generation (see standards_portal/pagecache) for sessions kept in Redis;
+database sessions bring it themselves.
 """
 
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Exists, FilteredRelation, OuterRef, Q
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, Subquery
+
+from standards_portal.pagecache.models import GENERATION_ID, Generation
 
 from .models import Membership
 
@@ -26,6 +30,9 @@ def _user_with_membership(user_id):
                 "memberships", condition=Q(memberships__ended_at__isnull=True)
             ),
             has_reports=Exists(reports),
+            page_generation=Subquery(
+                Generation.objects.filter(pk=GENERATION_ID).values("value")[:1]
+            ),
         )
         .select_related("current_membership__office", "current_membership__reports_to")
         .filter(pk=user_id)

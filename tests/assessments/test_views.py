@@ -533,7 +533,7 @@ def test_the_personal_pdf_reads_back_as_text(client, world, cycle):
 
 
 def test_loading_the_form_uses_a_fixed_number_of_queries(
-    client, world, cycle, previous_cycle_obj, django_assert_num_queries
+    no_page_cache, client, world, cycle, previous_cycle_obj, django_assert_num_queries
 ):
     assessment = make_assessment(world.official, cycle, answered=False)
     client.force_login(world.official)
@@ -558,7 +558,7 @@ def test_loading_the_form_uses_a_fixed_number_of_queries(
 
 
 def test_saving_the_form_uses_a_fixed_number_of_queries(
-    client, world, cycle, django_assert_num_queries
+    no_page_cache, client, world, cycle, django_assert_num_queries
 ):
     assessment = make_assessment(world.official, cycle, answered=False)
     client.force_login(world.official)
@@ -655,7 +655,7 @@ def test_copying_last_cycle_from_the_form_needs_the_current_version(
 
 
 def test_results_detail_and_pdf_use_a_fixed_number_of_queries(
-    client, world, cycle, previous_cycle_obj, django_assert_num_queries
+    no_page_cache, client, world, cycle, previous_cycle_obj, django_assert_num_queries
 ):
     assessment = make_assessment(world.official, cycle, state="returned")
     client.force_login(world.supervisor)

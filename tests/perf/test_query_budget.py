@@ -36,6 +36,9 @@ from ..pledges.conftest import sign
 from ..reports.conftest import answered
 from ..test_url_matrix import EXPECTED, ROLES, _no_throttle, matrix, sign_in, visit
 
+# What rendering costs: nothing served from memory (tests/pagecache pins that).
+pytestmark = pytest.mark.usefixtures("no_page_cache")
+
 __all__ = ["_no_throttle", "matrix"]  # fixtures used by name
 
 BUDGET = 10

@@ -6,6 +6,9 @@ from standards_portal.accounts.models import Membership
 from ..factories import MembershipFactory
 from .conftest import fresh_login, sign
 
+# What rendering costs: nothing served from memory (tests/pagecache pins that).
+pytestmark = pytest.mark.usefixtures("no_page_cache")
+
 
 def _office_with(cycle, count):
     """A new office with a manager and count - 1 further staff, half of them signed."""

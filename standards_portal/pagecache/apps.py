@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PageCacheConfig(AppConfig):
+    name = "standards_portal.pagecache"
+    label = "pagecache"
+    verbose_name = _("Page cache")
+
+    def ready(self):
+        from . import freshness
+
+        freshness.connect()
