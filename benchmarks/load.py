@@ -194,6 +194,8 @@ class Result:
     submitted: bool = False
     intended_409: int = 0
     rate_limited: int = 0
+    fresh_pages: int = 0  # form pages loaded after a save that showed that save
+    stale_pages: int = 0  # ... that did not (served from before it)
     unexpected: list = field(default_factory=list)
 
 
@@ -296,12 +298,23 @@ class Official(threading.Thread):
             versions = VERSION.findall(text)
             csrf = CSRF.search(text)
             if status == 200 and versions and csrf:
+                self._check_fresh(text)
                 self.version = int(versions[-1])
                 self.csrf = csrf.group(1)
                 self.items = sorted({int(i) for i in ITEM.findall(text)})
                 return True
             self.unexpected("load form", status)
         return False
+
+    def _check_fresh(self, text: str) -> None:
+        """After an acknowledged save the form, whichever worker serves it and whatever it
+        keeps in memory, must show that save's comments."""
+        if not self.result.acknowledged:
+            return
+        if all(comment in text for _rating, comment in self.result.acknowledged.values()):
+            self.result.fresh_pages += 1
+        else:
+            self.result.stale_pages += 1
 
     def answers(self, round_no: int) -> dict:
         return {
@@ -486,6 +499,8 @@ def summarize(hits: list[Hit], span: float, officials, began: float) -> dict:
         "kinds": kinds,
         "work": work,
         "saves": sum(o.result.saves for o in officials),
+        "fresh_pages": sum(o.result.fresh_pages for o in officials),
+        "stale_pages": sum(o.result.stale_pages for o in officials),
     }
 
 
@@ -597,6 +612,7 @@ def main() -> int:
         and stats["version_mismatch"] == 0
         and stats["submitted"] == stats["officials"]
         and stats["rows"] == stats["expected_rows"]
+        and summary["stale_pages"] == 0
     )
     after_sign_in = len(summary["work"])
     lines = [
@@ -651,6 +667,9 @@ def main() -> int:
         f"| answers differing from the last acknowledged save (lost) | {stats['lost_or_wrong']} |",
         f"| assessments whose version ≠ 1 + acknowledged saves + submission | "
         f"{stats['version_mismatch']} |",
+        f"| form pages reloaded after a save that did not show it (stale; the page cache, "
+        f"docs/performance.md) | {summary['stale_pages']} of "
+        f"{summary['stale_pages'] + summary['fresh_pages']} |",
         "",
     ]
     Path(args.output).write_text("\n".join(lines))

@@ -21,7 +21,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
-from .freshness import key, memory, request_generation
+from .freshness import keep, key, memory, request_generation
 
 _TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _PLACEHOLDER = rb"\1\0csrf\0\2"
@@ -89,7 +89,7 @@ def cached_page(view):
             and not getattr(request, "_csp_nonce", None)  # a nonce is for one response only
         )
         if unchanged and (kept := _keep(response)) is not None:
-            _pages.set(page_key, kept)
+            keep(_pages, page_key, kept)
         return response
 
     return wrapped

@@ -63,14 +63,15 @@ def request_generation(request) -> int | None:
 
 
 def memory(name: str) -> LocMemCache:
-    """A store in this process's memory, bounded by PAGE_CACHE_ENTRIES and _SECONDS."""
+    """A store in this process's memory of PAGE_CACHE_ENTRIES entries; each is kept for
+    PAGE_CACHE_SECONDS as the setting is when it is stored (see `keep`)."""
     return LocMemCache(
-        name,
-        {
-            "TIMEOUT": settings.PAGE_CACHE_SECONDS,
-            "OPTIONS": {"MAX_ENTRIES": settings.PAGE_CACHE_ENTRIES, "CULL_FREQUENCY": 4},
-        },
+        name, {"OPTIONS": {"MAX_ENTRIES": settings.PAGE_CACHE_ENTRIES, "CULL_FREQUENCY": 4}}
     )
+
+
+def keep(store: LocMemCache, store_key: str, value) -> None:
+    store.set(store_key, value, timeout=settings.PAGE_CACHE_SECONDS)
 
 
 def key(*parts) -> str:

@@ -11,7 +11,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth import middleware as auth_middleware
 from django.utils.functional import SimpleLazyObject
 
-from .freshness import key, memory
+from .freshness import keep, key, memory
 
 _people = memory("standards-portal-people")
 
@@ -37,7 +37,7 @@ def get_user(request):
     user = auth_middleware.get_user(request)
     # Kept only when Django accepted the session as it is (no write, no hash update).
     if person_key is not None and user.is_authenticated and person_key == _key(request):
-        _people.set(person_key, user)
+        keep(_people, person_key, user)
     return user
 
 

@@ -259,3 +259,13 @@ def test_with_sessions_in_the_cache_the_person_brings_the_generation(draft, sett
     page, queries = get(client, url)
     assert "Sealed the transfer case in front of both parties" in page
     assert queries > 3
+
+
+def test_how_long_a_page_is_kept_follows_the_setting_when_it_is_stored(settings):
+    store = freshness.memory("test-store")
+    settings.PAGE_CACHE_SECONDS = 0
+    freshness.keep(store, "page", b"kept")
+    assert store.get("page") is None
+    settings.PAGE_CACHE_SECONDS = 60
+    freshness.keep(store, "page", b"kept")
+    assert store.get("page") == b"kept"
