@@ -377,6 +377,7 @@ def assessment_submit(request, pk):
 
 
 @require_GET
+@cached_page
 def assessment_detail(request, pk):
     """The assessment read-only, with the feedback, the timeline and the actions allowed."""
     assessment = assessment_for_viewer(request.user, pk)
@@ -406,6 +407,7 @@ def _manages(user, assessment) -> bool:
 
 
 @require_GET
+@cached_page
 def assessment_results(request, pk):
     assessment = assessment_for_viewer(request.user, pk)
     data = selectors.results(assessment)
@@ -580,6 +582,7 @@ def team_list(request):
 
 
 @require_GET
+@cached_page
 def office_list(request):
     """Every assessment in the manager's office this cycle, read-only."""
     office = managed_office(request.user)

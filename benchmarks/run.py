@@ -385,8 +385,8 @@ def main() -> None:
         "",
         "Rendered: the page cache off (`PAGE_CACHE_SECONDS=0`), every request does all "
         "its work. Served: the production setting, the same request again while nothing "
-        "is written — the form, home and team pages come whole from memory, every other "
-        "page reuses the signed-in person (docs/performance.md).",
+        "is written — the home, assessment, team, office and pledge pages come whole from "
+        "memory, the others reuse the signed-in person (docs/performance.md).",
         "",
         "| page | URL | rendered min ms | rendered median ms | ratio to /healthz "
         "| queries | served min ms | served queries | status |",

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from standards_portal.accounts.audit import client_ip
 from standards_portal.mail import render_email
+from standards_portal.pagecache.decorators import cached_page
 
 from . import selectors
 from .chain import CONSENT_TEXT
@@ -91,6 +92,7 @@ def sign_in_is_stale(request) -> bool:
 
 
 @require_GET
+@cached_page
 def pledge_list(request):
     """The person's pledge in the current cycle and their history across cycles."""
     cycle = selectors.current_cycle()
@@ -186,6 +188,7 @@ def pledge_sign_view(request):
 
 
 @require_GET
+@cached_page
 def pledge_detail(request, pk):
     pledge = pledge_for_viewer(request.user, pk)
     return render(
@@ -246,6 +249,7 @@ def pledge_certificate(request, pk):
 
 
 @require_GET
+@cached_page
 def pledge_office(request):
     """The manager's page: who has and has not signed, the registry, the chain."""
     office = office_for_pledge_management(request.user)

@@ -3,8 +3,8 @@
 Every signed-in page needs both (the navigation shows the office's pages), so the user,
 their current membership (if any), its office and supervisor, and whether they have
 direct reports are read in one query instead of two or three. The same query reads the
-page cache's generation (see standards_portal/pagecache) for sessions kept in Redis;
-database sessions bring it themselves.
+page cache's generation (see standards_portal/pagecache) in case another session engine
+is configured; the portal's database sessions bring it themselves.
 """
 
 from allauth.account.auth_backends import AuthenticationBackend

@@ -7,7 +7,8 @@ Two numbers change after every write to the database through Django:
   never served after it, inside or outside a transaction.
 - the `Generation` row: raised once per transaction, after it commits (or straight after the
   statement outside a transaction). Every process reads it with the session (see
-  `sessions`; with sessions in Redis, with the signed-in person, see `accounts.backends`),
+  `sessions`; with another session engine, with the signed-in person, see
+  `accounts.backends`),
   so a page cached by any process before another process's commit is never served after.
 
 Writes are seen by a wrapper on every database connection, so no code path can forget to
@@ -56,7 +57,7 @@ def local_generation() -> int:
 
 def request_generation(request) -> int | None:
     """The shared generation as this request first read it: with the session, or else
-    with the signed-in person (sessions kept in Redis)."""
+    with the signed-in person (another session engine)."""
     user = request.user  # the session is read first, and with it the generation
     generation = getattr(request.session, "page_generation", None)
     return generation if generation is not None else getattr(user, "page_generation", None)

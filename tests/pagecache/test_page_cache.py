@@ -16,6 +16,8 @@ from standards_portal.pagecache import freshness
 from standards_portal.pagecache.decorators import cached_page
 from standards_portal.pagecache.models import Generation
 
+from ..pledges.conftest import sign
+
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -61,6 +63,47 @@ def test_the_form_is_served_again_with_one_query_and_a_fresh_token(draft):
     assert TOKEN.sub("", first) == TOKEN.sub("", again)
     tokens = set(TOKEN.findall(first)) | set(TOKEN.findall(again))
     assert len(tokens) == 2  # one per response, each masked afresh
+
+
+@pytest.mark.parametrize(
+    ("who", "page"),
+    [
+        ("official", "home"),
+        ("official", "form"),
+        ("official", "detail"),
+        ("official", "results"),
+        ("official", "pledges"),
+        ("official", "pledge"),
+        ("supervisor", "team"),
+        ("manager", "office assessments"),
+        ("manager", "office pledges"),
+    ],
+)
+def test_pages_of_records_are_served_from_memory_and_show_the_next_write(world, draft, who, page):
+    pledge = sign(world.official, draft.cycle)
+    urls = {
+        "home": reverse("home"),
+        "form": reverse("assessments:assessment-edit", args=[draft.pk]),
+        "detail": reverse("assessments:assessment-detail", args=[draft.pk]),
+        "results": reverse("assessments:assessment-results", args=[draft.pk]),
+        "pledges": reverse("pledges:pledge-list"),
+        "pledge": reverse("pledges:pledge-detail", args=[pledge.pk]),
+        "team": reverse("assessments:team-list"),
+        "office assessments": reverse("assessments:office-list"),
+        "office pledges": reverse("pledges:pledge-office"),
+    }
+    client = signed_in(getattr(world, who))
+    first, _queries = get(client, urls[page])
+    again, queries = get(client, urls[page])
+    assert queries == 1
+    assert TOKEN.sub("", again) == TOKEN.sub("", first)
+    # Someone else's change: the cycle's name, shown on every one of these pages.
+    draft.cycle.name = "Autumn review"
+    draft.cycle.save(update_fields=["name"])
+    after, queries = get(client, urls[page])
+    assert queries > 1
+    assert "Autumn review" in after
+    assert "Autumn review" not in first
 
 
 def test_the_token_of_a_served_page_is_accepted(draft):
@@ -249,7 +292,7 @@ def test_the_response_waits_for_the_raise(world, rf):
 
 
 def test_with_sessions_in_the_cache_the_person_brings_the_generation(draft, settings):
-    # As with REDIS_URL: the session comes from the cache, the generation with the person.
+    # Another session engine: the session from the cache, the generation with the person.
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     client = signed_in(draft.user)
     url = reverse("assessments:assessment-edit", args=[draft.pk])
