@@ -42,11 +42,11 @@ def _key(request) -> str | None:
     if len(getattr(request, "_messages", ())):
         return None
     return key(
+        generation,
         user.pk,
         request.get_full_path(),
         getattr(request, "LANGUAGE_CODE", ""),
         timezone.localdate().isoformat(),  # what is due or closed changes with the day
-        generation,
     )
 
 

@@ -63,21 +63,39 @@ def request_generation(request) -> int | None:
     return generation if generation is not None else getattr(user, "page_generation", None)
 
 
+_stores: list[LocMemCache] = []
+_seen = (0, 0)  # the newest (shared, local) generations this process has keyed by
+
+
 def memory(name: str) -> LocMemCache:
     """A store in this process's memory of PAGE_CACHE_ENTRIES entries; each is kept for
-    PAGE_CACHE_SECONDS as the setting is when it is stored (see `keep`)."""
-    return LocMemCache(
+    PAGE_CACHE_SECONDS as the setting is when it is stored (see `keep`), and all are
+    dropped as soon as a newer generation is seen (see `key`)."""
+    store = LocMemCache(
         name, {"OPTIONS": {"MAX_ENTRIES": settings.PAGE_CACHE_ENTRIES, "CULL_FREQUENCY": 4}}
     )
+    _stores.append(store)
+    return store
 
 
 def keep(store: LocMemCache, store_key: str, value) -> None:
     store.set(store_key, value, timeout=settings.PAGE_CACHE_SECONDS)
 
 
-def key(*parts) -> str:
-    """A short key for `parts` and this process's generation."""
-    text = "\n".join(map(str, (*parts, _local)))
+def key(generation: int, *parts) -> str:
+    """A short key for `parts` at `generation` and this process's own generation.
+
+    Entries kept under older generations can never be read again: the first key made
+    under a newer one drops them all, so memory holds only what can still be served.
+    """
+    global _seen
+    local = _local
+    seen_generation, seen_local = _seen
+    if generation > seen_generation or local > seen_local:
+        _seen = (max(generation, seen_generation), max(local, seen_local))
+        for store in _stores:
+            store.clear()
+    text = "\n".join(map(str, (generation, local, *parts)))
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 

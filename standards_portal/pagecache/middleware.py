@@ -24,7 +24,7 @@ def _key(request) -> str | None:
     generation = getattr(session, "page_generation", None)
     if user_id is None or generation is None:
         return None
-    return key(user_id, session.get(BACKEND_SESSION_KEY), session.get(HASH_SESSION_KEY), generation)
+    return key(generation, user_id, session.get(BACKEND_SESSION_KEY), session.get(HASH_SESSION_KEY))
 
 
 def get_user(request):

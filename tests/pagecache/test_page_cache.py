@@ -312,3 +312,14 @@ def test_how_long_a_page_is_kept_follows_the_setting_when_it_is_stored(settings)
     settings.PAGE_CACHE_SECONDS = 60
     freshness.keep(store, "page", b"kept")
     assert store.get("page") == b"kept"
+
+
+def test_a_newer_generation_drops_what_can_no_longer_be_served(settings):
+    store = freshness.memory("test-drop")
+    generation = freshness._seen[0] + 1000
+    old = freshness.key(generation, "page")
+    freshness.keep(store, old, b"kept")
+    assert freshness.key(generation, "page") == old
+    assert store.get(old) == b"kept"
+    freshness.key(generation + 1, "page")
+    assert store.get(old) is None
