@@ -124,6 +124,19 @@ def office_report(request, office_id):
     )
 
 
+def _exported(request, export, *, report, cycle, **where):
+    """Record a report download in the audit trail, then send the file."""
+    report_exported(
+        by=request.user,
+        report=report,
+        content_type=export[1],
+        cycle=cycle,
+        request=request,
+        **where,
+    )
+    return _download(*export)
+
+
 def _office_export(request, office_id, exporter):
     try:
         _form, office, scope, report = _office_report(request, office_id)
@@ -132,15 +145,7 @@ def _office_export(request, office_id, exporter):
     if report is None:
         raise Http404(_("No cycle has opened yet."))
     export = exporter(report, office=office, scope=scope)
-    report_exported(
-        by=request.user,
-        report="office",
-        content_type=export[1],
-        cycle=report.cycle,
-        office=office,
-        request=request,
-    )
-    return _download(*export)
+    return _exported(request, export, report="office", cycle=report.cycle, office=office)
 
 
 def _office_pdf(report, *, office, scope):
@@ -208,15 +213,9 @@ def _association_export(request, association_id, exporter):
     if report is None:
         raise Http404(_("No cycle has opened yet."))
     export = exporter(report)
-    report_exported(
-        by=request.user,
-        report="association",
-        content_type=export[1],
-        cycle=report.cycle,
-        association=association,
-        request=request,
+    return _exported(
+        request, export, report="association", cycle=report.cycle, association=association
     )
-    return _download(*export)
 
 
 @require_GET
