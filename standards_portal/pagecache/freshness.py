@@ -2,7 +2,7 @@
 
 Two numbers change after every write to the database through Django:
 
-- `local_generation()`: this process's count of writes, raised as soon as a write statement
+- `_local`: this process's count of writes, raised as soon as a write statement
   runs (before it commits). A page cached in this process before a write it made itself is
   never served after it, inside or outside a transaction.
 - the `Generation` row: raised once per transaction, after it commits (or straight after the
@@ -49,10 +49,6 @@ _TARGET = re.compile(
     re.IGNORECASE,
 )
 _ignored: frozenset[str] = frozenset()
-
-
-def local_generation() -> int:
-    return _local
 
 
 def request_generation(request) -> int | None:
