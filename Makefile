@@ -58,6 +58,7 @@ serve: venv
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check: venv
 	$(PY) manage.py check --fail-level WARNING

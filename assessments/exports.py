@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
-from standards_portal.documents import pdf_from_html, static_fetcher
+from core.documents import pdf_from_html, static_fetcher
 
 from . import selectors
 from .models import Assessment

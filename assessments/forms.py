@@ -6,8 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Membership, User
 from pledges.models import RatingLevel, Standard
-from standards_portal.accounts.models import Membership, User
 
 from .models import COMMENT_MAX, GOAL_MAX, NA_REASON_MAX, NOTE_MAX, Assessment, Review
 from .services import Answer, Goal, ReviewAnswer

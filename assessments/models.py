@@ -1,7 +1,9 @@
-"""Self-assessments: one per person per cycle, with the supervisor's reviews.
+"""Self-assessments: one per person per cycle, with the supervisor's reviews, and the
+summaries of counted answers that the reports read.
 
-State changes happen only in `assessments.services`; these models hold fields,
-named constraints and small invariant checks.
+State changes happen only in `assessments.services`, which keeps the summaries current in
+the same transaction (`assessments.summaries`); these models hold fields, named
+constraints and small invariant checks.
 """
 
 from django.conf import settings
@@ -20,6 +22,9 @@ NOTE_MAX = 2000
 RATING_MIN = 1
 RATING_MAX = 9  # the widest scale an edition may define (RatingLevel allows 1..9)
 
+# The rating values the summaries count separately: the published scale runs from 1 to 4.
+SUMMARY_VALUES = (1, 2, 3, 4)
+
 # `comment__length` in the constraints below: SQLite does not enforce a varchar length.
 models.TextField.register_lookup(Length)
 models.CharField.register_lookup(Length)
@@ -35,6 +40,9 @@ class Assessment(models.Model):
         ACCEPTED = "accepted", _("Accepted")
 
     EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+    # Counted in the summaries and reports: the answers are final unless the assessment
+    # is returned or reopened, which takes it out again (both lead to "returned").
+    COUNTED_STATES = (State.SUBMITTED, State.ACCEPTED)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -284,3 +292,77 @@ class ReviewItem(models.Model):
 
     def __str__(self):
         return f"{self.review} · {self.item_id}"
+
+
+# ----------------------------------------------------------------------------- summaries
+
+
+class ItemSummary(models.Model):
+    """Counts of each rating of one item among an office's counted assessments in a cycle."""
+
+    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+")
+    cycle = models.ForeignKey("pledges.Cycle", on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey("pledges.ApplicationItem", on_delete=models.CASCADE, related_name="+")
+    count_1 = models.PositiveIntegerField(_("rated 1"), default=0)
+    count_2 = models.PositiveIntegerField(_("rated 2"), default=0)
+    count_3 = models.PositiveIntegerField(_("rated 3"), default=0)
+    count_4 = models.PositiveIntegerField(_("rated 4"), default=0)
+    count_na = models.PositiveIntegerField(_("not applicable"), default=0)
+    respondents = models.PositiveIntegerField(_("respondents"), default=0)
+
+    class Meta:
+        db_table = "reports_itemsummary"  # made by the reports app, which used to keep it
+        verbose_name = _("item summary")
+        verbose_name_plural = _("item summaries")
+        constraints = [
+            models.UniqueConstraint(fields=["office", "cycle", "item"], name="item_summary_unique"),
+            models.CheckConstraint(
+                condition=Q(
+                    respondents__gte=models.F("count_1")
+                    + models.F("count_2")
+                    + models.F("count_3")
+                    + models.F("count_4")
+                    + models.F("count_na")
+                ),
+                name="item_summary_counts_within_respondents",
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "office"], name="item_summary_cycle_idx")]
+
+    def __str__(self):
+        return f"{self.office_id}/{self.cycle_id}/{self.item_id}: {self.respondents}"
+
+
+class ParticipationSummary(models.Model):
+    """How many of an office's assessments in a cycle are counted, and how many accepted."""
+
+    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+")
+    cycle = models.ForeignKey("pledges.Cycle", on_delete=models.CASCADE, related_name="+")
+    submitted = models.PositiveIntegerField(_("submitted or accepted"), default=0)
+    accepted = models.PositiveIntegerField(_("accepted"), default=0)
+    version = models.PositiveBigIntegerField(
+        _("version"),
+        default=0,
+        help_text=_(
+            "Raised whenever the office's figures in the cycle change; never lowered, so "
+            "caches of figures computed from them can key on it."
+        ),
+    )
+
+    class Meta:
+        db_table = "reports_participationsummary"
+        verbose_name = _("participation summary")
+        verbose_name_plural = _("participation summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "cycle"], name="participation_summary_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted__gte=models.F("accepted")),
+                name="participation_accepted_within_submitted",
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "office"], name="participation_cycle_idx")]
+
+    def __str__(self):
+        return f"{self.office_id}/{self.cycle_id}: {self.submitted} ({self.accepted})"

@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from standards_portal.accounts.models import Membership, User
+from accounts.models import Membership, User
 
 from .models import Assessment
 

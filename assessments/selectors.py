@@ -6,10 +6,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Prefetch, QuerySet, Subquery
 from django.db.models.signals import post_delete, post_save
 
+from accounts.models import Membership, Office, User
+from accounts.selectors import direct_reports, iso, person_ref
 from pledges.models import ApplicationItem, Cycle, Edition, RatingLevel, Standard
 from pledges.selectors import active_pledges_by_user
-from standards_portal.accounts.models import Membership, Office, User
-from standards_portal.accounts.selectors import direct_reports
 
 from .models import Assessment, ItemResponse, Review, ReviewItem, StandardGoal, Transition
 
@@ -310,3 +310,93 @@ def results(assessment: Assessment) -> Results:
         overall=_average([r.rating for r in rated]),
         previous_overall=_average([r.rating for r in previous_by_code.values() if r.rating]),
     )
+
+
+# ----------------------------------------------------------------------------- personal data
+
+
+def _personal_records(ids: list[int]) -> dict[int, dict]:
+    """Each assessment's answers, goals, transitions and reviews (four queries)."""
+    records = {pk: {"responses": [], "goals": [], "transitions": [], "reviews": []} for pk in ids}
+    responses = ItemResponse.objects.filter(assessment__in=ids).select_related("item__standard")
+    for r in responses.order_by("item__position"):
+        records[r.assessment_id]["responses"].append(
+            {
+                "item": r.item.code,
+                "title": r.item.title,
+                "rating": r.rating,
+                "not_applicable": r.not_applicable,
+                "not_applicable_reason": r.na_reason,
+                "comment": r.comment,
+                "updated_at": iso(r.updated_at),
+            }
+        )
+    goals = StandardGoal.objects.filter(assessment__in=ids).select_related("standard")
+    for g in goals.order_by("standard__number"):
+        records[g.assessment_id]["goals"].append(
+            {
+                "standard": g.standard.number,
+                "title": g.standard.short_title,
+                "goal": g.goal,
+                "target_date": iso(g.target_date),
+            }
+        )
+    transitions = Transition.objects.filter(assessment__in=ids).select_related("by")
+    for t in transitions.order_by("at", "pk"):
+        records[t.assessment_id]["transitions"].append(
+            {
+                "action": t.get_action_display(),
+                "from": t.from_state,
+                "to": t.to_state,
+                "by": person_ref(t.by),
+                "at": iso(t.at),
+                "note": t.note,
+            }
+        )
+    for rv in _personal_reviews(ids):
+        records[rv.assessment_id]["reviews"].append(
+            {
+                "reviewer": person_ref(rv.reviewer),
+                "decision": rv.get_decision_display(),
+                "note": rv.note,
+                "version_reviewed": rv.assessment_version,
+                "at": iso(rv.created_at),
+                "items": [
+                    {"item": i.item.code, "rating": i.rating, "comment": i.comment}
+                    for i in sorted(rv.items.all(), key=lambda i: i.item.position)
+                ],
+            }
+        )
+    return records
+
+
+def _personal_reviews(ids: list[int]) -> QuerySet[Review]:
+    return (
+        Review.objects.filter(assessment__in=ids)
+        .select_related("reviewer")
+        .prefetch_related("items__item__standard")
+        .order_by("created_at", "pk")
+    )
+
+
+def personal_assessments(user: User) -> list[dict]:
+    """The person's self-assessments with everything in them, for the personal-data export."""
+    assessments = list(
+        Assessment.objects.filter(user=user)
+        .select_related("office", "cycle", "reviewer")
+        .order_by("cycle__opens_on", "pk")
+    )
+    records = _personal_records([a.pk for a in assessments])
+    return [
+        {
+            "cycle": a.cycle.name,
+            "office": str(a.office),
+            "state": a.get_state_display(),
+            "reviewer": person_ref(a.reviewer),
+            "created_at": iso(a.created_at),
+            "submitted_at": iso(a.submitted_at),
+            "accepted_at": iso(a.accepted_at),
+            **records[a.pk],
+        }
+        for a in assessments
+    ]

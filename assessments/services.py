@@ -1,7 +1,7 @@
 """Every write to assessments and reviews. Each locks the assessment row first.
 
 All state changes go through `_change_state`, the single place where a transition is
-recorded, audited and announced; summaries kept by reports hook in there.
+recorded, audited and announced, and where the report summaries are kept current.
 """
 
 import datetime
@@ -12,11 +12,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit_record
+from accounts.models import Membership, User
+from core.mail import send_templated_email
 from pledges.models import ApplicationItem, Cycle
 from pledges.selectors import previous_cycle
-from standards_portal.accounts.audit import audit_record
-from standards_portal.accounts.models import Membership, User
-from standards_portal.mail import send_templated_email
 
 from .models import (
     COMMENT_MAX,
@@ -31,6 +31,7 @@ from .models import (
     Transition,
 )
 from .selectors import rating_scale, standards_with_items
+from .summaries import summaries_apply
 
 State = Assessment.State
 
@@ -207,8 +208,6 @@ def _change_state(
             fields.append("reviewer")
     assessment.full_clean(validate_constraints=False, validate_unique=False)
     assessment.save(update_fields=fields)
-    from .reports.services import summaries_apply  # reports depend on assessments, not back
-
     summaries_apply(assessment=assessment, from_state=from_state, to_state=to_state)
     transition = Transition(
         assessment=assessment,

@@ -8,10 +8,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import Membership
+from accounts.permissions import managed_office
 from pledges.selectors import current_cycle, previous_cycle
-from standards_portal.accounts.models import Membership
-from standards_portal.accounts.permissions import managed_office
-from standards_portal.pagecache.decorators import cached_page
 
 from . import exports, selectors, services
 from .forms import (
@@ -223,7 +222,6 @@ def _error_list(form: AssessmentForm) -> list[dict]:
 
 
 @require_http_methods(["GET", "POST"])
-@cached_page
 def assessment_edit(request, pk):
     """The 38-item form: save a draft at any point, or save and go on to submit."""
     assessment = assessment_for_owner(request.user, pk)
@@ -377,7 +375,6 @@ def assessment_submit(request, pk):
 
 
 @require_GET
-@cached_page
 def assessment_detail(request, pk):
     """The assessment read-only, with the feedback, the timeline and the actions allowed."""
     assessment = assessment_for_viewer(request.user, pk)
@@ -407,7 +404,6 @@ def _manages(user, assessment) -> bool:
 
 
 @require_GET
-@cached_page
 def assessment_results(request, pk):
     assessment = assessment_for_viewer(request.user, pk)
     data = selectors.results(assessment)
@@ -569,7 +565,6 @@ def assessment_reassign(request, pk):
 
 
 @require_GET
-@cached_page
 def team_list(request):
     """The user's direct reports, their pledge and their assessment this cycle."""
     cycle = current_cycle()
@@ -582,7 +577,6 @@ def team_list(request):
 
 
 @require_GET
-@cached_page
 def office_list(request):
     """Every assessment in the manager's office this cycle, read-only."""
     office = managed_office(request.user)

@@ -97,9 +97,9 @@ def worker_fault(database: str, port: int) -> dict:
     from django.test import Client
     from django_tasks_db.models import DBTaskResult
 
-    from assessments.reports.services import report_file_request
+    from accounts.models import User
     from pledges.selectors import current_cycle
-    from standards_portal.accounts.models import User
+    from reports.services import report_file_request
 
     manager = User.objects.get(email="manager@demo.test")
     office = manager.active_membership.office

@@ -99,10 +99,10 @@ def prepare(database: str, officials: int) -> list[tuple[str, int]]:
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
 
+    from accounts.models import Membership, User
+    from accounts.services import membership_start, user_create
     from assessments.services import assessment_start
     from pledges.selectors import current_cycle
-    from standards_portal.accounts.models import Membership, User
-    from standards_portal.accounts.services import membership_start, user_create
 
     with open(os.devnull, "w") as quiet:
         call_command("collectstatic", interactive=False, verbosity=0)

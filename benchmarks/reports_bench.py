@@ -135,15 +135,15 @@ def generate(cycle, items) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from assessments.models import Assessment, ItemResponse
-    from assessments.reports.services import summaries_rebuild
-    from standards_portal.accounts.models import (
+    from accounts.models import (
         Association,
         AssociationRole,
         Membership,
         Office,
         User,
     )
+    from assessments.models import Assessment, ItemResponse
+    from assessments.summaries import summaries_rebuild
 
     timings = {}
     started = time.perf_counter()
@@ -310,9 +310,9 @@ GROUP BY a.office_id, a.state
 
 def form_page(cycle) -> tuple[object, str]:
     """A demo official with an editable assessment, and the URL of its form."""
+    from accounts.models import User
     from assessments.models import Assessment
     from assessments.services import assessment_start
-    from standards_portal.accounts.models import User
 
     editable = (
         Assessment.objects.filter(
@@ -342,12 +342,12 @@ def main() -> None:
     from django.test import Client
     from django.utils import translation
 
+    from accounts.models import User
     from assessments.exports import _static_fetcher
     from assessments.models import ItemResponse
-    from assessments.reports import exports, selectors
     from pledges.models import ApplicationItem
     from pledges.selectors import current_cycle
-    from standards_portal.accounts.models import User
+    from reports import exports, selectors
 
     with open(os.devnull, "w") as quiet:
         call_command("collectstatic", interactive=False, verbosity=0)

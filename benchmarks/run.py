@@ -42,7 +42,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
-from standards_portal.accounts.models import User  # noqa: E402
+from accounts.models import User  # noqa: E402
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
@@ -54,9 +54,9 @@ FORM_LIMIT_MS, SAVE_LIMIT_MS, PDF_LIMIT_MS, RSS_LIMIT_MB = 20, 100, 800, 150
 
 def pages() -> list[tuple[str, str, str | None]]:
     """(name, url, who: demo email or None for anonymous), /healthz first."""
+    from accounts.models import Association, User
     from assessments.models import Assessment
     from pledges.models import Pledge
-    from standards_portal.accounts.models import Association, User
 
     official = User.objects.get(email="official@demo.test")
     manager = User.objects.get(email="manager@demo.test")

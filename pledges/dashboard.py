@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from standards_portal.accounts.models import Membership
+from accounts.models import Membership
 
 from .models import Pledge
 

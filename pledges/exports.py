@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from standards_portal.documents import pdf_from_html
+from core.documents import pdf_from_html
 
 from .chain import canonical_pledge_text, sha256_text
 from .models import Pledge

@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from standards_portal.accounts.models import Office, User
-from standards_portal.accounts.permissions import is_manager_of, managed_office
+from accounts.models import Office, User
+from accounts.permissions import is_manager_of, managed_office
 
 from .models import Pledge
 

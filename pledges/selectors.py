@@ -7,8 +7,8 @@ from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from standards_portal.accounts.models import Membership, Office
-from standards_portal.accounts.selectors import active_memberships
+from accounts.models import Membership, Office
+from accounts.selectors import active_memberships, iso
 
 from .models import (
     ApplicationItem,
@@ -280,3 +280,42 @@ def chain_status() -> ChainReport:
         report = verify_chain()
         cache.set(key, report, 10 * 60)
     return report
+
+
+def personal_pledges(user) -> list[dict]:
+    """The person's pledges and withdrawals, everything recorded with them (one query)."""
+    return [
+        {
+            "cycle": p.cycle.name,
+            "edition": p.edition.title,
+            "office": str(p.office),
+            "typed_name": p.typed_name,
+            "consent_text": p.consent_text,
+            "signed_at": iso(p.signed_at),
+            "ip_address": p.ip_address,
+            "user_agent": p.user_agent,
+            "authentication": p.get_auth_method_display(),
+            "text_sha256": p.text_sha256,
+            "verification_code": p.verification_code,
+            "record_hash": p.record_hash,
+            "listed_publicly": p.listed_publicly,
+            "withdrawal": _personal_withdrawal(p),
+        }
+        for p in Pledge.objects.filter(user=user)
+        .select_related("office", "cycle", "edition", "withdrawal")
+        .order_by("signed_at", "pk")
+    ]
+
+
+def _personal_withdrawal(pledge: Pledge) -> dict | None:
+    try:
+        withdrawal = pledge.withdrawal
+    except PledgeWithdrawal.DoesNotExist:
+        return None
+    return {
+        "withdrawn_at": iso(withdrawal.withdrawn_at),
+        "reason": withdrawal.reason,
+        "ip_address": withdrawal.ip_address,
+        "user_agent": withdrawal.user_agent,
+        "authentication": withdrawal.get_auth_method_display(),
+    }

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from standards_portal.accounts.audit import audit_record
-from standards_portal.accounts.models import Office, User
-from standards_portal.mail import send_templated_email
+from accounts.audit import audit_record
+from accounts.models import Office, User
+from core.mail import send_templated_email
 
 from .chain import CONSENT_TEXT, canonical_pledge_text, record_hash, sha256_text
 from .models import ChainHead, Cycle, Pledge, PledgeReminder, PledgeWithdrawal

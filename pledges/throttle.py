@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-from standards_portal.accounts.audit import client_ip
+from accounts.audit import client_ip
 
 
 def verification_allowed(request) -> bool:

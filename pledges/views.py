@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from standards_portal.accounts.audit import client_ip
-from standards_portal.mail import render_email
-from standards_portal.pagecache.decorators import cached_page
+from accounts.audit import client_ip
+from core.mail import render_email
 
 from . import selectors
 from .chain import CONSENT_TEXT
@@ -91,8 +90,22 @@ def sign_in_is_stale(request) -> bool:
     return time.time() - last > settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
 
 
+@login_not_required
 @require_GET
-@cached_page
+def standards(request):
+    """The published edition's standards, for anyone to read."""
+    edition = selectors.published_edition()
+    return render(
+        request,
+        "pledges/standards_detail.html",
+        {
+            "edition": edition,
+            "standards": selectors.edition_standards(edition) if edition else [],
+        },
+    )
+
+
+@require_GET
 def pledge_list(request):
     """The person's pledge in the current cycle and their history across cycles."""
     cycle = selectors.current_cycle()
@@ -188,7 +201,6 @@ def pledge_sign_view(request):
 
 
 @require_GET
-@cached_page
 def pledge_detail(request, pk):
     pledge = pledge_for_viewer(request.user, pk)
     return render(
@@ -249,7 +261,6 @@ def pledge_certificate(request, pk):
 
 
 @require_GET
-@cached_page
 def pledge_office(request):
     """The manager's page: who has and has not signed, the registry, the chain."""
     office = office_for_pledge_management(request.user)

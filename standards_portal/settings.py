@@ -66,7 +66,7 @@ if not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://, not {SITE_URL!r}.")
 
 INSTALLED_APPS = [
-    "standards_portal.accounts.apps.PortalAdminConfig",  # django.contrib.admin, audited
+    "accounts.apps.PortalAdminConfig",  # django.contrib.admin, audited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,33 +81,35 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks_db",
-    "standards_portal.accounts",
+    # The portal's own apps, bottom floor first (docs/architecture.md).
+    "core",
+    "accounts",
     "pledges",
     "assessments",
-    "assessments.reports",
-    "standards_portal.pagecache",
+    "reports",
+    "front",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "standards_portal.middleware.DatabaseUnavailableMiddleware",
-    "standards_portal.middleware.PrintableUserAgentMiddleware",
-    "standards_portal.pagecache.freshness.FlushMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.PrintableUserAgentMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "standards_portal.pagecache.middleware.AuthenticationMiddleware",
-    "standards_portal.i18n.UserLanguageMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.i18n.UserLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "standards_portal.accounts.middleware.SessionTimeoutMiddleware",
-    "standards_portal.accounts.middleware.MfaRequiredMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.MfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "standards_portal.urls"
@@ -125,7 +127,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
-                "standards_portal.context_processors.portal",
+                "core.context_processors.portal",
             ],
         },
     },
@@ -193,10 +195,12 @@ else:
             "LOCATION": "portal_cache",
         }
     }
-# Database sessions, read in one query with the page cache's generation, which lets the
-# signed-in person and whole pages come from memory (standards_portal/pagecache). Cheaper
-# than sessions in Redis: that read saves the session query but not the person's.
-SESSION_ENGINE = "standards_portal.pagecache.sessions"
+# Django's own sessions: in the database, read through the shared cache when Redis is there.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -207,19 +211,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Signed-in pages kept in each process's memory until anything is written (see
-# standards_portal/pagecache): how long at most, and how many pages per process.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
-PAGE_CACHE_ENTRIES = env_int("PAGE_CACHE_ENTRIES", 300, minimum=1)
-
+# Argon2id at OWASP's parameters (accounts.hashers); hashes from the other hashers are
+# still accepted and rehashed with Argon2id at the next sign-in.
+PASSWORD_HASHERS = [
+    "accounts.hashers.PortalArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Fast for the thousands of accounts the tests make; the hashing tests put the
+    # production list back.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
 # Django's and allauth's backends, loading the person with their membership in one query;
 # Django's own stays last for sessions that name it.
 AUTHENTICATION_BACKENDS = [
-    "standards_portal.accounts.backends.PortalModelBackend",
-    "standards_portal.accounts.backends.PortalAuthenticationBackend",
+    "accounts.backends.PortalModelBackend",
+    "accounts.backends.PortalAuthenticationBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -233,8 +242,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_ADAPTER = "standards_portal.accounts.adapter.PortalAccountAdapter"
-USERSESSIONS_ADAPTER = "standards_portal.accounts.adapter.PortalUserSessionsAdapter"
+ACCOUNT_ADAPTER = "accounts.adapter.PortalAccountAdapter"
+USERSESSIONS_ADAPTER = "accounts.adapter.PortalUserSessionsAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
@@ -263,9 +272,9 @@ MFA_TOTP_ISSUER = "Standards Portal"
 # A code typed just as the app moves on to the next one is still accepted (RFC 6238's
 # allowance of one step for delay).
 MFA_TOTP_TOLERANCE = 1
-MFA_ADAPTER = "standards_portal.accounts.adapter.PortalMFAAdapter"
+MFA_ADAPTER = "accounts.adapter.PortalMFAAdapter"
 # Supervisors, managers, association roles and site administrators must set up a
-# second step before using the portal (standards_portal.accounts.mfa). Off under the
+# second step before using the portal (accounts.mfa). Off under the
 # test runner, where tests sign in with force_login; the MFA tests turn it on.
 MFA_REQUIRED = env_bool("MFA_REQUIRED", not TESTING)
 
@@ -276,7 +285,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # A signed-out visitor's choice of language is remembered for a year in this cookie; a
-# signed-in person's is saved on their account (standards_portal.i18n).
+# signed-in person's is saved on their account (core.i18n).
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TIME_ZONE", "America/New_York")
@@ -354,10 +363,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Signed out after this many seconds without a request (SESSION_COOKIE_AGE is the
-# absolute limit); both are enforced by standards_portal.accounts.middleware.
+# absolute limit); both are enforced by accounts.middleware.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
 CSRF_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "standards_portal.views.csrf_failure"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from standards_portal.accounts.models import Membership
+from accounts.models import Membership
 
 from .factories import (
     AssociationFactory,
@@ -13,12 +13,6 @@ from .factories import (
     UserFactory,
     load_edition,
 )
-
-
-@pytest.fixture
-def no_page_cache(settings):
-    """For tests that count what rendering a page costs: nothing served from memory."""
-    settings.PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture

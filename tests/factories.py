@@ -6,14 +6,14 @@ import factory
 from allauth.account.models import EmailAddress
 from django.conf import settings
 
-from pledges.models import Cycle, Edition
-from standards_portal.accounts.models import (
+from accounts.models import (
     Association,
     AssociationRole,
     Membership,
     Office,
     User,
 )
+from pledges.models import Cycle, Edition
 
 PASSWORD = "correct-horse-battery-staple"
 

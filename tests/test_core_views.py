@@ -2,7 +2,7 @@ import pytest
 from django.db import DatabaseError
 from django.urls import reverse
 
-from standards_portal import views
+from core import views
 
 from .factories import PASSWORD
 
@@ -89,7 +89,7 @@ def test_sign_up_is_closed(client, db):
         reverse("account_signup"),
         {"email": "walk-in@example.org", "password1": PASSWORD, "password2": PASSWORD},
     )
-    from standards_portal.accounts.models import User
+    from accounts.models import User
 
     assert not User.objects.filter(email="walk-in@example.org").exists()
     assert "Sign Up Closed" in response.content.decode() or response.status_code in (403, 404)

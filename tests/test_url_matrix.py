@@ -8,11 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from assessments.models import Assessment
-from assessments.reports.models import ReportFile
-from pledges.models import Pledge, PledgeWithdrawal
-from pledges.services import pledge_withdraw
-from standards_portal.accounts.models import (
+from accounts.models import (
     Association,
     AuditEntry,
     Invitation,
@@ -20,6 +16,10 @@ from standards_portal.accounts.models import (
     Office,
     RosterUpload,
 )
+from assessments.models import Assessment
+from pledges.models import Pledge, PledgeWithdrawal
+from pledges.services import pledge_withdraw
+from reports.models import ReportFile
 
 from .pledges.conftest import META, fresh_login, sign
 from .reports.conftest import answered

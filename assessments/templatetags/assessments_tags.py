@@ -1,6 +1,6 @@
 from django import template
 
-from standards_portal.accounts.models import Membership
+from accounts.models import Membership
 
 register = template.Library()
 

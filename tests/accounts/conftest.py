@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from standards_portal.accounts.models import AuditEntry, Invitation, Membership
+from accounts.models import AuditEntry, Invitation, Membership
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def snapshot(db):
     """Counts of everything a refused request must leave untouched."""
 
     def take():
-        from standards_portal.accounts.models import Association, RosterUpload, User
+        from accounts.models import Association, RosterUpload, User
 
         return {
             "invitations": Invitation.objects.count(),

@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from standards_portal.accounts.models import AuditEntry, Invitation, Office
+from accounts.models import AuditEntry, Invitation, Office
 
 from ..factories import OfficeFactory
 
@@ -162,7 +162,7 @@ def test_home_links_administrators_to_their_association(client, world):
 
 @pytest.mark.parametrize("count", [1, 30])
 def test_association_page_queries_do_not_grow(client, world, count, django_assert_num_queries):
-    from standards_portal.accounts.services import association_invitation_create
+    from accounts.services import association_invitation_create
 
     from ..factories import AssociationRoleFactory
 

@@ -12,9 +12,9 @@ from django.db import DatabaseError, connection, transaction
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from standards_portal.accounts import services
-from standards_portal.accounts.models import AuditEntry
-from standards_portal.documents import csv_safe
+from accounts import services
+from accounts.models import AuditEntry
+from core.documents import csv_safe
 
 from ..factories import PASSWORD
 
@@ -360,7 +360,7 @@ def test_postgresql_refuses_to_change_or_delete_an_audit_entry(db):
     import importlib
 
     # Tests run without migrations: install the migration's trigger (rolled back after).
-    guard = importlib.import_module("standards_portal.accounts.migrations.0005_audit_append_only")
+    guard = importlib.import_module("accounts.migrations.0005_audit_append_only")
     with connection.cursor() as cursor:
         cursor.execute(guard.INSTALL)
     recorded = entry(None, action="auth.signed_in")

@@ -1,5 +1,5 @@
-from standards_portal.accounts.models import Invitation
-from standards_portal.demo import seed
+from accounts.models import Invitation
+from demo.people import seed
 
 
 def test_demo_has_pending_riverside_invitations_and_seeding_twice_adds_none(edition):

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from standards_portal.accounts import services
-from standards_portal.accounts.forms import InvitationAcceptForm, InvitationForm
-from standards_portal.accounts.models import (
+from accounts import services
+from accounts.forms import InvitationAcceptForm, InvitationForm
+from accounts.models import (
     AssociationRole,
     AuditEntry,
     Invitation,

@@ -11,9 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
+from accounts import mfa
+from accounts.models import Membership
+from demo import mfa as demo_mfa
 from pledges.models import Pledge
-from standards_portal.accounts import mfa
-from standards_portal.accounts.models import Membership
 
 from ..factories import PASSWORD, MembershipFactory, UserFactory
 
@@ -116,7 +117,7 @@ def test_setting_up_totp_lets_the_person_in_and_generates_recovery_codes(client,
     assert wrong.status_code == 200
     assert client.get(reverse("home")).status_code == 302
 
-    response = client.post(reverse("mfa_activate_totp"), {"code": mfa.current_code(secret)})
+    response = client.post(reverse("mfa_activate_totp"), {"code": demo_mfa.current_code(secret)})
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_view_recovery_codes")
     types = set(Authenticator.objects.filter(user=world.manager).values_list("type", flat=True))
@@ -132,7 +133,7 @@ def test_next_sign_in_asks_for_the_code_then_lets_the_person_in(client, world):
     response = sign_in(client, world.supervisor)
     assert response["Location"] == reverse("mfa_authenticate")
     assert "_auth_user_id" not in client.session
-    response = client.post(reverse("mfa_authenticate"), {"code": mfa.current_code(SECRET)})
+    response = client.post(reverse("mfa_authenticate"), {"code": demo_mfa.current_code(SECRET)})
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200
 
@@ -140,7 +141,7 @@ def test_next_sign_in_asks_for_the_code_then_lets_the_person_in(client, world):
 def test_privileged_person_cannot_remove_their_last_second_step(client, world):
     add_totp(world.manager)
     sign_in(client, world.manager)
-    client.post(reverse("mfa_authenticate"), {"code": mfa.current_code(SECRET)})
+    client.post(reverse("mfa_authenticate"), {"code": demo_mfa.current_code(SECRET)})
     assert client.get(reverse("home")).status_code == 200
     response = client.post(reverse("mfa_deactivate_totp"))
     assert response.status_code == 200
@@ -151,7 +152,7 @@ def test_privileged_person_cannot_remove_their_last_second_step(client, world):
 def test_removing_a_second_step_decides_again(client, world):
     add_totp(world.official)
     sign_in(client, world.official)
-    client.post(reverse("mfa_authenticate"), {"code": mfa.current_code(SECRET)})
+    client.post(reverse("mfa_authenticate"), {"code": demo_mfa.current_code(SECRET)})
     assert client.session[mfa.SESSION_KEY] == ""
     response = client.post(reverse("mfa_deactivate_totp"))
     assert response.status_code == 302
@@ -172,7 +173,7 @@ def test_official_is_offered_but_not_forced(client, world):
 def test_a_person_who_has_set_up_mfa_costs_no_extra_query(client, world):
     add_totp(world.manager)
     sign_in(client, world.manager)
-    client.post(reverse("mfa_authenticate"), {"code": mfa.current_code(SECRET)})
+    client.post(reverse("mfa_authenticate"), {"code": demo_mfa.current_code(SECRET)})
     client.get(reverse("home"))
     with CaptureQueriesContext(connection) as required:
         assert client.get(reverse("accounts:people-list")).status_code == 200
@@ -203,9 +204,9 @@ def test_demo_privileged_accounts_get_the_demo_authenticator():
     outsider = MembershipFactory(
         role=Membership.Role.MANAGER, user=UserFactory(email="boss@example.org")
     ).user
-    mfa.seed_demo_authenticators([manager, official, outsider])
-    mfa.seed_demo_authenticators([manager])  # idempotent
-    assert mfa.demo_secret_for(manager) == mfa.DEMO_TOTP_SECRET
+    demo_mfa.seed_demo_authenticators([manager, official, outsider])
+    demo_mfa.seed_demo_authenticators([manager])  # idempotent
+    assert demo_mfa.demo_secret_for(manager) == demo_mfa.DEMO_TOTP_SECRET
     assert Authenticator.objects.filter(user=manager).count() == 2  # app and recovery codes
     assert not Authenticator.objects.filter(user__in=[official, outsider]).exists()
 
@@ -215,10 +216,10 @@ def test_demo_mfa_code_prints_the_current_code():
     manager = MembershipFactory(
         role=Membership.Role.MANAGER, user=UserFactory(email="boss@demo.test")
     ).user
-    mfa.seed_demo_authenticators([manager])
+    demo_mfa.seed_demo_authenticators([manager])
     out = io.StringIO()
     call_command("demo_mfa_code", "boss@demo.test", stdout=out, stderr=io.StringIO())
-    assert out.getvalue().strip() == mfa.current_code(mfa.DEMO_TOTP_SECRET)
+    assert out.getvalue().strip() == demo_mfa.current_code(demo_mfa.DEMO_TOTP_SECRET)
 
 
 @pytest.mark.parametrize(
@@ -244,5 +245,5 @@ def test_adding_an_authenticator_decides_again_at_once(client, world):
     assert client.session[mfa.SESSION_KEY] == Membership.Role.MANAGER
     client.get(reverse("mfa_activate_totp"))
     secret = client.session[SECRET_SESSION_KEY]
-    client.post(reverse("mfa_activate_totp"), {"code": mfa.current_code(secret)})
+    client.post(reverse("mfa_activate_totp"), {"code": demo_mfa.current_code(secret)})
     assert client.session[mfa.SESSION_KEY] == ""

@@ -2,8 +2,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from standards_portal.accounts.models import Membership, User
-from standards_portal.accounts.services import membership_start, user_create
+from accounts.models import Membership, User
+from accounts.services import membership_start, user_create
 
 from ..factories import MembershipFactory, OfficeFactory, UserFactory
 

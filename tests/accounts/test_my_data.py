@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from accounts.models import AuditEntry
+from front.exports import my_data_json, my_data_pdf
 from pledges.services import RequestMeta, pledge_sign, pledge_withdraw
-from standards_portal.accounts.exports import my_data_json, my_data_pdf
-from standards_portal.accounts.models import AuditEntry
 from tests.assessments.conftest import make_assessment
 
 from ..factories import CycleFactory

@@ -2,9 +2,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from standards_portal.accounts import services
-from standards_portal.accounts.forms import MembershipForm
-from standards_portal.accounts.models import AuditEntry, Membership
+from accounts import services
+from accounts.forms import MembershipForm
+from accounts.models import AuditEntry, Membership
 
 from ..factories import PASSWORD, AssociationRoleFactory, MembershipFactory
 

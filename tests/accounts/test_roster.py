@@ -5,10 +5,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from standards_portal.accounts import services
-from standards_portal.accounts.models import Invitation, Membership, RosterUpload, User
-from standards_portal.accounts.roster import RosterError, roster_parse
-from standards_portal.accounts.selectors import roster_plan
+from accounts import services
+from accounts.models import Invitation, Membership, RosterUpload, User
+from accounts.roster import RosterError, roster_parse
+from accounts.selectors import roster_plan
 
 HEADER = "name,email,role,reports_to_email\n"
 NEW_PASSWORD = "a-long-and-unusual-passphrase"

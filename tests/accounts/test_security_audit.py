@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from assessments.reports.models import ReportFile
+from accounts.models import AuditEntry, Office
 from pledges.services import RequestMeta, pledge_sign
-from standards_portal.accounts.models import AuditEntry, Office
+from reports.models import ReportFile
 
 from ..reports.conftest import staff_with_answers
 
@@ -167,7 +167,7 @@ def test_admin_bulk_delete_records_each_object(client, world):
 def test_every_admin_page_model_is_audited():
     from django.contrib import admin
 
-    from standards_portal.accounts.admin_site import AuditedModelAdmin
+    from accounts.admin_site import AuditedModelAdmin
 
     assert admin.site._registry
     for model_admin in admin.site._registry.values():
@@ -175,7 +175,7 @@ def test_every_admin_page_model_is_audited():
 
 
 def test_admin_change_inside_an_office_shows_in_that_office_log(client, world):
-    from standards_portal.accounts.models import Membership
+    from accounts.models import Membership
 
     membership = Membership.objects.get(user=world.official)
     client.force_login(world.site_admin)

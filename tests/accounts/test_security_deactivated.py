@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services
 from assessments.models import Assessment
 from pledges.models import Pledge
 from pledges.services import RequestMeta, pledge_sign
-from standards_portal.accounts import services
 
 from ..reports.conftest import staff_with_answers
 

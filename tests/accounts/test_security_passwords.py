@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from standards_portal.accounts.models import User
+from accounts.models import User
 
 from ..factories import PASSWORD
 
@@ -72,3 +72,36 @@ def test_password_change_accepts_a_long_passphrase(client, world):
     assert change_password(client, LONG).status_code == 302
     world.official.refresh_from_db()
     assert world.official.check_password(LONG)
+
+
+PRODUCTION_HASHERS = [
+    "accounts.hashers.PortalArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+
+def test_passwords_are_hashed_with_argon2id_at_owasp_parameters(settings):
+    from django.contrib.auth.hashers import identify_hasher, make_password
+
+    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
+    encoded = make_password(LONG)
+    assert encoded.startswith("argon2$argon2id$")
+    params = identify_hasher(encoded).decode(encoded)
+    # OWASP: at least 19 MiB of memory, 2 passes, 1 lane.
+    assert (params["memory_cost"], params["time_cost"], params["parallelism"]) == (19456, 2, 1)
+
+
+def test_an_older_hash_is_rehashed_with_argon2id_at_the_next_sign_in(client, settings):
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from ..factories import UserFactory
+
+    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
+    person = UserFactory()
+    pbkdf2 = PBKDF2PasswordHasher()
+    User.objects.filter(pk=person.pk).update(password=pbkdf2.encode(PASSWORD, pbkdf2.salt()))
+    response = client.post(reverse("account_login"), {"login": person.email, "password": PASSWORD})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.password.startswith("argon2$argon2id$")
+    assert person.check_password(PASSWORD)

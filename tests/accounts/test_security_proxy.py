@@ -6,10 +6,10 @@ from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
 
+from accounts.audit import client_ip
+from accounts.models import AuditEntry
 from pledges.models import Pledge
 from pledges.services import pledge_text
-from standards_portal.accounts.audit import client_ip
-from standards_portal.accounts.models import AuditEntry
 
 from ..factories import PASSWORD
 from ..pledges.conftest import fresh_login

@@ -5,8 +5,8 @@ import time
 import pytest
 from django.urls import reverse
 
-from standards_portal.accounts.models import Membership
-from standards_portal.accounts.reauth import AUTHENTICATED_AT
+from accounts.models import Membership
+from accounts.reauth import AUTHENTICATED_AT
 
 from ..factories import PASSWORD
 

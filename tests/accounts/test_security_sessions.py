@@ -5,7 +5,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from standards_portal.accounts import services
+from accounts import services
 
 from ..factories import PASSWORD
 

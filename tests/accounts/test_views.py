@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from standards_portal.accounts.models import Membership
+from accounts.models import Membership
 
 from ..factories import MembershipFactory
 

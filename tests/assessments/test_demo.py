@@ -1,7 +1,7 @@
 import time
 
 from assessments.models import Assessment, Review, Transition
-from standards_portal.demo import seed
+from demo.people import seed
 
 
 def test_the_demo_has_assessments_in_every_state_and_seeds_again_unchanged(edition):

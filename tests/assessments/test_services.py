@@ -1,10 +1,10 @@
 import pytest
 from django.core import mail
 
+from accounts.models import AuditEntry
 from assessments import selectors, services
 from assessments.models import Assessment, ItemResponse, Review, StandardGoal, Transition
 from assessments.services import Answer, AssessmentRefused, Goal, InvalidAnswers, SaveConflict
-from standards_portal.accounts.models import AuditEntry
 
 from ..factories import CycleFactory, MembershipFactory
 from .conftest import all_answers, edition_items, make_assessment

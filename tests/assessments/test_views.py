@@ -4,10 +4,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from accounts.models import Membership
 from assessments import services
 from assessments.models import Assessment, ItemResponse, Review, StandardGoal
 from pledges.models import ApplicationItem, Edition, Standard
-from standards_portal.accounts.models import Membership
 
 from ..factories import MembershipFactory
 from .conftest import all_answers, edition_items, form_data, make_assessment
@@ -533,7 +533,7 @@ def test_the_personal_pdf_reads_back_as_text(client, world, cycle):
 
 
 def test_loading_the_form_uses_a_fixed_number_of_queries(
-    no_page_cache, client, world, cycle, previous_cycle_obj, django_assert_num_queries
+    client, world, cycle, previous_cycle_obj, django_assert_num_queries
 ):
     assessment = make_assessment(world.official, cycle, answered=False)
     client.force_login(world.official)
@@ -558,7 +558,7 @@ def test_loading_the_form_uses_a_fixed_number_of_queries(
 
 
 def test_saving_the_form_uses_a_fixed_number_of_queries(
-    no_page_cache, client, world, cycle, django_assert_num_queries
+    client, world, cycle, django_assert_num_queries
 ):
     assessment = make_assessment(world.official, cycle, answered=False)
     client.force_login(world.official)
@@ -655,7 +655,7 @@ def test_copying_last_cycle_from_the_form_needs_the_current_version(
 
 
 def test_results_detail_and_pdf_use_a_fixed_number_of_queries(
-    no_page_cache, client, world, cycle, previous_cycle_obj, django_assert_num_queries
+    client, world, cycle, previous_cycle_obj, django_assert_num_queries
 ):
     assessment = make_assessment(world.official, cycle, state="returned")
     client.force_login(world.supervisor)

@@ -107,7 +107,7 @@ def fresh_code(secret: str) -> str:
     """The current code, waiting for the next one if this one is about to expire."""
     from allauth.mfa import app_settings
 
-    from standards_portal.accounts.mfa import current_code
+    from demo.mfa import current_code
 
     left = app_settings.TOTP_PERIOD - time.time() % app_settings.TOTP_PERIOD
     if left < 3:
@@ -119,8 +119,8 @@ def enter_mfa_code(page, email: str):
     """Type the code the person's authenticator app shows now, as they would."""
     from allauth.mfa import app_settings
 
-    from standards_portal.accounts.mfa import totp_secret
-    from standards_portal.accounts.models import User
+    from accounts.models import User
+    from demo.mfa import totp_secret
 
     secret = totp_secret(User.objects.get(email__iexact=email))
     assert secret, f"{email} is asked for a code but has no authenticator app"

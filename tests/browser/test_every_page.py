@@ -11,8 +11,8 @@ import pytest
 from django.template import loader
 from django.urls import reverse
 
+from accounts.models import Membership
 from pledges.models import Cycle
-from standards_portal.accounts.models import Membership
 
 from ..factories import PASSWORD, MembershipFactory, OfficeFactory
 from ..test_url_matrix import EXPECTED, ROLES, _no_throttle, _row, matrix  # noqa: F401

@@ -1,7 +1,7 @@
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from standards_portal.accounts.models import User
+from accounts.models import User
 
 from ..factories import PASSWORD
 from .conftest import sign_in

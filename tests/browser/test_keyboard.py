@@ -8,10 +8,10 @@ must leave its message in a live region.
 import pytest
 from django.utils import timezone
 
+from accounts.models import Invitation
 from assessments.models import Assessment, ItemResponse
-from assessments.reports.services import summaries_rebuild
+from assessments.summaries import summaries_rebuild
 from pledges.models import Pledge
-from standards_portal.accounts.models import Invitation
 
 from ..factories import PASSWORD, MembershipFactory
 from ..reports.conftest import answered, items_of

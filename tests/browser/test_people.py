@@ -2,7 +2,7 @@ import re
 
 from django.core import mail
 
-from standards_portal.accounts.models import Invitation, User
+from accounts.models import Invitation, User
 
 from ..factories import PASSWORD
 from .conftest import office_menu, sign_in

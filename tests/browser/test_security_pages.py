@@ -4,7 +4,7 @@ import datetime
 
 from django.utils import timezone
 
-from standards_portal.accounts.models import AuditEntry
+from accounts.models import AuditEntry
 
 from ..factories import PASSWORD
 from .conftest import sign_in

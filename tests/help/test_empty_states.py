@@ -7,8 +7,8 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 
+from front.exports import my_data_pdf
 from pledges.models import Cycle
-from standards_portal.accounts.exports import my_data_pdf
 
 from ..accounts.test_my_data import pdf_text
 from ..assessments.conftest import make_assessment

@@ -4,8 +4,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import User
 from pledges.models import Edition, RatingLevel
-from standards_portal.accounts.models import User
 
 from ..pledges.conftest import fresh_login
 
@@ -211,7 +211,7 @@ def test_introduction_for_someone_without_an_office_says_what_will_appear(client
 
 
 @pytest.mark.parametrize("role", ["official", "manager", "analyst", "site_admin"])
-def test_introduction_costs_no_query(no_page_cache, client, world, cycle, role):
+def test_introduction_costs_no_query(client, world, cycle, role):
     user = getattr(world, role)
     fresh_login(client, user)
     _home(client)  # warm caches shared by every request

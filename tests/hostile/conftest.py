@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 
-from assessments.reports.services import summaries_rebuild
+from assessments.summaries import summaries_rebuild
 
 from ..test_url_matrix import _no_throttle, matrix  # noqa: F401  (fixtures)
 

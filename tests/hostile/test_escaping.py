@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from accounts.audit import audit_record
+from accounts.models import Invitation, RosterUpload, User
 from assessments.models import (
     Assessment,
     ItemResponse,
@@ -18,12 +20,10 @@ from assessments.models import (
     StandardGoal,
     Transition,
 )
-from assessments.reports.services import summaries_rebuild
+from assessments.summaries import summaries_rebuild
+from core.documents import CSV_DANGEROUS_PREFIXES
 from pledges.models import Pledge
 from pledges.services import pledge_withdraw
-from standards_portal.accounts.audit import audit_record
-from standards_portal.accounts.models import Invitation, RosterUpload, User
-from standards_portal.documents import CSV_DANGEROUS_PREFIXES
 
 from ..pledges.conftest import META, fresh_login, sign
 from ..test_url_matrix import EXPECTED, ROLES
@@ -105,7 +105,7 @@ def poisoned(hostile_world):
             }
         ],
     )
-    audit_record(action="invitation.created", actor=world.manager, office=world.office, note=MARK)
+    audit_record(action="invitation.sent", actor=world.manager, office=world.office, note=MARK)
     return world, kwargs
 
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from standards_portal.accounts.models import RosterUpload
-from standards_portal.accounts.roster import COLUMNS
+from accounts.models import RosterUpload
+from accounts.roster import COLUMNS
 
 from .conftest import HOSTILE, changed, dump, rolled_back, signed_in_clients
 from .strategies import CSV_FORMULAS, MARKUP, hostile_text, storable_text

@@ -12,10 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from accounts.models import Membership, Office
 from assessments.models import Assessment
 from pledges.models import ApplicationItem, Cycle, Pledge, Standard
 from pledges.services import pledge_text
-from standards_portal.accounts.models import Membership, Office
 
 from .conftest import (
     HOSTILE,

@@ -7,7 +7,7 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from standards_portal.accounts.models import AuditEntry
+from accounts.models import AuditEntry
 
 from ..factories import PASSWORD
 from .conftest import HOSTILE, rolled_back, signed_in_clients

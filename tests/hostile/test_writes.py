@@ -7,10 +7,10 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from accounts.models import Invitation, Office, User
 from assessments.models import Assessment, ItemResponse, Review, StandardGoal, Transition
 from pledges.models import ApplicationItem, Cycle, Pledge, PledgeWithdrawal
 from pledges.services import pledge_text
-from standards_portal.accounts.models import Invitation, Office, User
 
 from .conftest import HOSTILE, changed, dump, rolled_back, set_state, signed_in_clients
 from .strategies import DATES, hostile_text, storable_text

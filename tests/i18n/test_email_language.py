@@ -3,10 +3,10 @@
 import pytest
 from django.utils import translation
 
+from accounts import services as account_services
+from accounts.models import Membership, User
 from assessments import services as assessment_services
 from pledges.services import reminders_send
-from standards_portal.accounts import services as account_services
-from standards_portal.accounts.models import Membership, User
 
 from ..assessments.conftest import make_assessment
 

@@ -24,20 +24,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.audit import audit_record
+from accounts.models import Invitation, Membership
 from assessments.models import Assessment
-from assessments.reports.services import summaries_rebuild
 from assessments.selectors import rating_scale, standards_with_items
-from standards_portal.accounts.audit import audit_record
-from standards_portal.accounts.models import Invitation, Membership
+from assessments.summaries import summaries_rebuild
 
 from ..assessments.conftest import all_answers, form_data, make_assessment
 from ..factories import CycleFactory, MembershipFactory, OfficeFactory
 from ..pledges.conftest import sign
 from ..reports.conftest import answered
 from ..test_url_matrix import EXPECTED, ROLES, _no_throttle, matrix, sign_in, visit
-
-# What rendering costs: nothing served from memory (tests/pagecache pins that).
-pytestmark = pytest.mark.usefixtures("no_page_cache")
 
 __all__ = ["_no_throttle", "matrix"]  # fixtures used by name
 

@@ -3,8 +3,8 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AuditEntry
 from pledges.models import Cycle, Pledge
-from standards_portal.accounts.models import AuditEntry
 
 from .conftest import sign
 

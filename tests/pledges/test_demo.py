@@ -1,8 +1,8 @@
 import time
 
+from demo import people as demo
 from pledges.models import Pledge, PledgeWithdrawal
 from pledges.selectors import verify_chain
-from standards_portal import demo
 
 
 def test_the_demo_has_pledges_a_withdrawal_and_a_public_registry(edition, client):

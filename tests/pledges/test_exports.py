@@ -3,8 +3,8 @@ import time
 
 from pypdf import PdfReader
 
+from core.documents import static_file as _static_path
 from pledges.exports import pledge_certificate_pdf, verification_url
-from standards_portal.documents import static_file as _static_path
 
 from .conftest import sign
 

@@ -1,13 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from standards_portal.accounts.models import Membership
+from accounts.models import Membership
 
 from ..factories import MembershipFactory
 from .conftest import fresh_login, sign
-
-# What rendering costs: nothing served from memory (tests/pagecache pins that).
-pytestmark = pytest.mark.usefixtures("no_page_cache")
 
 
 def _office_with(cycle, count):

@@ -5,9 +5,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AuditEntry
 from pledges.models import PledgeReminder
 from pledges.services import reminders_send
-from standards_portal.accounts.models import AuditEntry
 
 from ..factories import CycleFactory
 from .conftest import fresh_login, sign

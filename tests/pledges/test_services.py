@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.models import AuditEntry
 from pledges.chain import CONSENT_TEXT, canonical_pledge_text
 from pledges.models import Pledge, PledgeWithdrawal
 from pledges.selectors import edition_standards
@@ -16,7 +17,6 @@ from pledges.services import (
     pledge_sign,
     pledge_withdraw,
 )
-from standards_portal.accounts.models import AuditEntry
 
 from ..factories import CycleFactory, UserFactory
 from .conftest import META, sign

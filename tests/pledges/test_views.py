@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AuditEntry
 from pledges.models import Pledge, PledgeWithdrawal
 from pledges.services import pledge_text, pledge_withdraw
-from standards_portal.accounts.models import AuditEntry
 
 from ..factories import CycleFactory
 from .conftest import META, fresh_login, sign

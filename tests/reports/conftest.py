@@ -8,10 +8,10 @@ import datetime
 
 import pytest
 
+from accounts.models import Membership
 from assessments.models import Assessment, ItemResponse, Review, ReviewItem
-from assessments.reports.services import summaries_rebuild
+from assessments.summaries import summaries_rebuild
 from pledges.models import ApplicationItem
-from standards_portal.accounts.models import Membership
 
 from ..factories import CycleFactory, MembershipFactory
 

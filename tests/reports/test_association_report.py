@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from assessments.reports.selectors import association_report, office_benchmarks, office_report
+from reports.selectors import association_report, office_benchmarks, office_report
 
 from ..factories import OfficeFactory
 from .conftest import staff_with_answers
@@ -96,21 +96,26 @@ def test_the_trend_shows_each_cycle_once_large_enough(world, cycle, earlier_cycl
 
 
 def test_an_office_joining_or_leaving_changes_the_cached_benchmark_at_once(world, cycle):
-    from standards_portal.accounts import services as people
+    from accounts import services as people
 
     staff_with_answers(world.office, cycle, [1] * 5)
     staff_with_answers(member(world, "B"), cycle, [2] * 5)
     newcomer = OfficeFactory(name="C")
     staff_with_answers(newcomer, cycle, [4] * 5)
-    own = office_report(world.office, cycle)
-    assert office_benchmarks(world.office, cycle, own)[0].spread.offices == 2  # now cached
+
+    def spread_offices():  # as the report page reads them, each time afresh
+        own = office_report(world.office, cycle)
+        return office_benchmarks(world.office, cycle, own)[0].spread.offices
+
+    assert spread_offices() == 2
+    assert spread_offices() == 2  # now from the cache
 
     people.association_office_add(
         association=world.association, office=newcomer, by=world.association_admin
     )
-    assert office_benchmarks(world.office, cycle, own)[0].spread.offices == 3
+    assert spread_offices() == 3
 
     people.association_office_remove(
         association=world.association, office=newcomer, by=world.association_admin
     )
-    assert office_benchmarks(world.office, cycle, own)[0].spread.offices == 2
+    assert spread_offices() == 2

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from assessments.reports.models import ReportFile
+from reports.models import ReportFile
 
 from .conftest import staff_with_answers
 
@@ -154,7 +154,7 @@ def test_a_pdf_whose_worker_died_is_shown_as_failed_and_can_be_retried(
 
 
 def test_a_late_worker_does_not_overwrite_a_file_marked_failed(client, world, cycle, large):
-    from assessments.reports.tasks import render_report_file
+    from reports.tasks import render_report_file
 
     report_file = queue_without_worker(client, world, cycle)
     ReportFile.objects.filter(pk=report_file.pk).update(status="failed", error="stopped")

@@ -1,9 +1,9 @@
 from assessments.models import Assessment
-from assessments.reports.selectors import association_report, office_benchmarks, office_report
+from demo.people import seed
 from pledges.selectors import current_cycle
-from standards_portal.demo import seed
+from reports.selectors import association_report, office_benchmarks, office_report
 
-from .test_summaries import snapshot
+from ..assessments.test_summaries import snapshot
 
 
 def test_the_demo_shows_real_figures_suppression_and_a_benchmark(edition):

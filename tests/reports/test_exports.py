@@ -9,8 +9,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from assessments.models import ItemResponse
-from assessments.reports.exports import safe
-from assessments.reports.selectors import office_report
+from core.documents import csv_safe as safe
+from reports.selectors import office_report
 
 from .conftest import staff_with_answers
 
@@ -85,7 +85,7 @@ def test_a_supervisor_gets_aggregate_rows_only(client, world, cycle):
 
 
 def test_suppressed_rows_in_csv_carry_no_numbers(world, cycle):
-    from assessments.reports.exports import office_report_csv
+    from reports.exports import office_report_csv
 
     staff_with_answers(world.office, cycle, [1, 2, 3, 4])
     report = office_report(world.office, cycle)

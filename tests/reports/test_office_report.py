@@ -3,8 +3,8 @@
 from decimal import Decimal
 
 from assessments.models import Assessment
-from assessments.reports.selectors import office_report
 from pledges.models import Pledge
+from reports.selectors import office_report
 
 from .conftest import answered, items_of, person, reviewed, staff_with_answers
 

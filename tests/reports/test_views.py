@@ -181,7 +181,7 @@ def _grow(world, cycle, extra_offices: int, people: int):
     ("offices", "people", "queries"), [(0, 1, 7), (0, 5, 9), (4, 12, 9), (8, 30, 9)]
 )
 def test_the_office_report_runs_a_fixed_number_of_queries(
-    no_page_cache, client, world, cycle, django_assert_num_queries, offices, people, queries
+    client, world, cycle, django_assert_num_queries, offices, people, queries
 ):
     _grow(world, cycle, offices, people)
     client.force_login(world.manager)

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from accounts.models import Office
 from pledges.selectors import signable_cycle, unsigned_members
 from pledges.services import reminders_send
-from standards_portal.accounts.models import Office
 
 
 class Command(BaseCommand):

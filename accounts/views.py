@@ -1,0 +1,497 @@
+from allauth.account.internal.flows.login import record_authentication
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.http import INVALID, add_errors, attachment, bound, form_view
+
+from . import exports, services
+from .forms import (
+    AssociationInvitationForm,
+    AuditLogFilterForm,
+    ConfirmForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    MembershipForm,
+    OfficeAddForm,
+    OfficeCreateForm,
+    OfficeRemoveForm,
+    OfficeSearchForm,
+    RosterConfirmForm,
+    RosterUploadForm,
+)
+from .models import User
+from .permissions import (
+    administered_association,
+    invitation_for_sender,
+    managed_office,
+    office_membership_for_manager,
+    roster_upload_for,
+)
+from .reauth import recent_authentication_required
+from .selectors import (
+    active_memberships,
+    association_member_offices,
+    association_people,
+    audit_entries,
+    invitation_by_token,
+    offices_to_add,
+    pending_association_invitations,
+    pending_invitations,
+    roster_plan,
+)
+
+
+def people_list(request):
+    office = managed_office(request.user)
+    return render(
+        request,
+        "accounts/people_list.html",
+        {
+            "office": office,
+            "memberships": active_memberships(office),
+            "pending_count": pending_invitations(office).count(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_create(request):
+    form = InvitationForm(*bound(request), user=request.user)
+
+    def done(invitation):
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+        return redirect("accounts:invitation-list")
+
+    return form_view(
+        request,
+        form,
+        save=lambda: services.invitation_create(
+            office=form.office,
+            email=form.cleaned_data["email"],
+            full_name=form.cleaned_data["full_name"],
+            role=form.cleaned_data["role"],
+            reports_to=form.cleaned_data["reports_to"],
+            invited_by=request.user,
+            request=request,
+        ),
+        done=done,
+        template="accounts/invitation_create.html",
+        context={"office": form.office, "days": settings.INVITATION_DAYS},
+    )
+
+
+def invitation_list(request):
+    office = managed_office(request.user)
+    return render(
+        request,
+        "accounts/invitation_list.html",
+        {"office": office, "invitations": pending_invitations(office)},
+    )
+
+
+def _invitation_action(request, pk, service, success: str):
+    """Resend or revoke a pending invitation, then go back to where it is listed."""
+    invitation = invitation_for_sender(request.user, pk)
+    if ConfirmForm(request.POST, user=request.user).is_valid():
+        try:
+            service(invitation=invitation, by=request.user, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, success % {"email": invitation.email})
+    if invitation.association_id:
+        return redirect("accounts:association-detail", invitation.association_id)
+    return redirect("accounts:invitation-list")
+
+
+@require_POST
+def invitation_resend(request, pk):
+    return _invitation_action(
+        request,
+        pk,
+        services.invitation_resend,
+        _("A new link has been sent to %(email)s; the old link no longer works."),
+    )
+
+
+@require_POST
+def invitation_revoke(request, pk):
+    return _invitation_action(
+        request,
+        pk,
+        services.invitation_revoke,
+        _("The invitation to %(email)s has been revoked."),
+    )
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    invitation = invitation_by_token(token)
+    if invitation is None:
+        raise Http404("No such invitation.")
+    state = services.invitation_state(invitation)
+    if state != "pending":
+        return render(
+            request,
+            "accounts/invitation_gone.html",
+            {"invitation": invitation, "state": state},
+            status=410,
+        )
+    existing = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
+    signed_in = request.user.is_authenticated
+    context = {"invitation": invitation, "existing": existing}
+    if signed_in and (existing is None or existing.pk != request.user.pk):
+        return render(request, "accounts/invitation_wrong_person.html", context, status=403)
+    if existing is not None and not signed_in:
+        context["login_url"] = f"{reverse('account_login')}?next={request.path}"
+        return render(request, "accounts/invitation_sign_in.html", context)
+
+    if signed_in:
+        form = ConfirmForm(*bound(request), user=request.user)
+    else:
+        form = InvitationAcceptForm(*bound(request), invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                invitation=invitation,
+                user=request.user if signed_in else None,
+                full_name=form.cleaned_data.get("full_name", ""),
+                password=form.cleaned_data.get("password1", ""),
+                request=request,
+            )
+        except services.InvitationUnusable as error:
+            return render(
+                request,
+                "accounts/invitation_gone.html",
+                {"invitation": invitation, "state": str(error)},
+                status=410,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            if not signed_in:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                # The password was just set: count it as a sign-in, so the first pledge
+                # does not ask for it again.
+                record_authentication(request, user, method="password", email=user.email)
+            messages.success(
+                request,
+                _("Welcome to %(place)s.") % {"place": invitation.target},
+            )
+            return redirect("home")
+    context["form"] = form
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        context,
+        status=INVALID if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def roster_upload(request):
+    form = RosterUploadForm(*bound(request, files=True), user=request.user)
+    context = {"form": form, "office": form.office}
+    if request.method == "POST" and form.is_valid():
+        plan = roster_plan(form.office, form.parsed.rows)
+        if any(row["action"] == "error" for row in plan):
+            context["plan"] = plan
+            context["error_count"] = sum(row["action"] == "error" for row in plan)
+            return render(request, "accounts/roster_upload.html", context, status=INVALID)
+        upload = services.roster_upload_create(
+            office=form.office,
+            uploaded_by=request.user,
+            filename=form.cleaned_data["file"].name,
+            sha256=form.parsed.sha256,
+            rows=form.parsed.rows,
+        )
+        return redirect("accounts:roster-preview", upload.pk)
+    status = INVALID if form.is_bound else 200
+    return render(request, "accounts/roster_upload.html", context, status=status)
+
+
+def _summary(plan):
+    return {
+        "invite": sum(r["action"] == "invite" for r in plan),
+        "skip": sum(r["action"] in ("member", "invited") for r in plan),
+        "error": sum(r["action"] == "error" for r in plan),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def roster_preview(request, pk):
+    upload = roster_upload_for(request.user, pk)
+    form = RosterConfirmForm(*bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitations = services.roster_confirm(upload=upload, by=request.user, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("accounts:roster-upload")
+        messages.success(
+            request,
+            ngettext("%(count)s invitation sent.", "%(count)s invitations sent.", len(invitations))
+            % {"count": len(invitations)},
+        )
+        return redirect("accounts:invitation-list")
+    if upload.confirmed_at is not None:
+        messages.info(request, _("This roster has already been confirmed."))
+        return redirect("accounts:invitation-list")
+    plan = roster_plan(upload.office, upload.rows)
+    return render(
+        request,
+        "accounts/roster_preview.html",
+        {"upload": upload, "office": upload.office, "plan": plan, "summary": _summary(plan)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def membership_update(request, pk):
+    membership = office_membership_for_manager(request.user, pk)
+    form = MembershipForm(*bound(request), user=request.user, membership=membership)
+
+    def done(_membership):
+        messages.success(
+            request, _("%(name)s has been updated.") % {"name": membership.user.full_name}
+        )
+        if membership.user_id == request.user.pk and form.cleaned_data["role"] != "manager":
+            return redirect("home")  # they no longer manage the office
+        return redirect("accounts:people-list")
+
+    return form_view(
+        request,
+        form,
+        save=lambda: services.membership_update(
+            membership=membership,
+            role=form.cleaned_data["role"],
+            reports_to=form.cleaned_data["reports_to"],
+            by=request.user,
+            request=request,
+        ),
+        done=done,
+        template="accounts/membership_update.html",
+        context={"membership": membership},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def membership_deactivate(request, pk):
+    membership = office_membership_for_manager(request.user, pk)
+
+    def done(_membership):
+        messages.success(
+            request,
+            _("%(name)s has been deactivated. Their records are kept.")
+            % {"name": membership.user.full_name},
+        )
+        if membership.user_id == request.user.pk:
+            return redirect("home")
+        return redirect("accounts:people-list")
+
+    return form_view(
+        request,
+        ConfirmForm(*bound(request), user=request.user),
+        save=lambda: services.membership_deactivate(
+            membership=membership, by=request.user, request=request
+        ),
+        done=done,
+        template="accounts/membership_deactivate.html",
+        context={"membership": membership},
+    )
+
+
+def association_detail(request, pk):
+    association = administered_association(request.user, pk)
+    return render(
+        request,
+        "accounts/association_detail.html",
+        {
+            "association": association,
+            "offices": association_member_offices(association),
+            "people": association_people(association),
+            "invitations": pending_association_invitations(association),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def association_office_add(request, pk):
+    association = administered_association(request.user, pk)
+    search = OfficeSearchForm(request.GET or None, user=request.user, association=association)
+    results = []
+    if search.is_valid():
+        results = offices_to_add(association, search.cleaned_data["q"])
+    form = OfficeAddForm(*bound(request), user=request.user, association=association)
+    if request.method == "POST":
+        if form.is_valid():
+            office = form.cleaned_data["office"]
+            try:
+                services.association_office_add(
+                    association=association, office=office, by=request.user, request=request
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("%(office)s is now a member.") % {"office": office})
+            return redirect("accounts:association-detail", association.pk)
+        messages.error(request, _("Choose an office from the search results."))
+    return render(
+        request,
+        "accounts/association_office_add.html",
+        {"association": association, "search": search, "results": results, "form": form},
+        status=INVALID if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def association_office_create(request, pk):
+    association = administered_association(request.user, pk)
+    form = OfficeCreateForm(*bound(request), user=request.user, association=association)
+
+    def done(office):
+        messages.success(
+            request, _("%(office)s has been created as a member.") % {"office": office}
+        )
+        return redirect("accounts:association-detail", association.pk)
+
+    return form_view(
+        request,
+        form,
+        save=lambda: services.association_office_create(
+            association=association,
+            name=form.cleaned_data["name"],
+            state=form.cleaned_data["state"],
+            kind=form.cleaned_data["kind"],
+            manager_name=form.cleaned_data["manager_name"],
+            manager_email=form.cleaned_data["manager_email"],
+            by=request.user,
+            request=request,
+        ),
+        done=done,
+        template="accounts/association_office_create.html",
+        context={"association": association},
+    )
+
+
+@require_POST
+@recent_authentication_required
+def association_office_remove(request, pk):
+    association = administered_association(request.user, pk)
+    form = OfficeRemoveForm(request.POST, user=request.user, association=association)
+    if not form.is_valid():
+        raise Http404("No such member office.")
+    office = form.cleaned_data["office"]
+    services.association_office_remove(
+        association=association, office=office, by=request.user, request=request
+    )
+    messages.success(request, _("%(office)s is no longer a member.") % {"office": office})
+    return redirect("accounts:association-detail", association.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def association_invitation_create(request, pk):
+    association = administered_association(request.user, pk)
+    form = AssociationInvitationForm(*bound(request), user=request.user, association=association)
+
+    def done(invitation):
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+        return redirect("accounts:association-detail", association.pk)
+
+    return form_view(
+        request,
+        form,
+        save=lambda: services.association_invitation_create(
+            association=association,
+            email=form.cleaned_data["email"],
+            full_name=form.cleaned_data["full_name"],
+            role=form.cleaned_data["role"],
+            invited_by=request.user,
+            request=request,
+        ),
+        done=done,
+        template="accounts/association_invitation_create.html",
+        context={"association": association},
+    )
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_filters(request):
+    form = AuditLogFilterForm(request.GET, user=request.user)
+    if form.is_valid():
+        return form, None
+    return form, render(
+        request, "accounts/audit_log.html", {"form": form, "office": form.office}, status=400
+    )
+
+
+@require_GET
+def audit_log(request):
+    """Office managers read their office's log; site administrators read every entry."""
+    form, refused = _audit_filters(request)
+    if refused is not None:
+        return refused
+    page = form.cleaned_data["page"] or 1
+    offset = (page - 1) * AUDIT_PAGE_SIZE
+    # One query per page: no COUNT over a log that may hold millions of entries.
+    rows = list(
+        audit_entries(office=form.office, **form.filters)[offset : offset + AUDIT_PAGE_SIZE + 1]
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {
+            "form": form,
+            "office": form.office,
+            "entries": rows[:AUDIT_PAGE_SIZE],
+            "page": page,
+            "has_next": len(rows) > AUDIT_PAGE_SIZE,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+def audit_log_csv(request):
+    form, refused = _audit_filters(request)
+    if refused is not None:
+        return refused
+    services.audit_log_exported(
+        by=request.user, office=form.office, filters=form.filters, request=request
+    )
+    entries = audit_entries(office=form.office, **form.filters)
+    return attachment(*exports.audit_log_csv(entries))
+
+
+@require_GET
+def my_account(request):
+    membership = request.user.active_membership
+    return render(
+        request,
+        "accounts/my_account.html",
+        {
+            "membership": membership,
+            "sees_audit_log": request.user.is_superuser
+            or (membership is not None and membership.is_manager),
+        },
+    )

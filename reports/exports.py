@@ -1,0 +1,248 @@
+"""Office and association reports as PDF and CSV, and the chart data pages share.
+
+Exports return (filename, content type, bytes or an iterator of str); views only wrap them.
+"""
+
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership
+from assessments.models import Assessment, ItemResponse
+from core.documents import csv_stream, pdf_from_html
+
+from . import charts
+from .selectors import AssociationReport, Figure, OfficeReport
+
+# ----------------------------------------------------------------------------- charts
+
+
+def _scale_top(report) -> int:
+    return report.scale[-1].value if report.scale else 4
+
+
+def _stacked_rows(rows, label) -> list[dict]:
+    return [
+        {
+            "label": label(row),
+            "percents": row.figure.percents,
+            "note": _("fewer than %(n)s people") % {"n": settings.SMALL_CELL_MINIMUM}
+            if row.figure.hidden
+            else "",
+        }
+        for row in rows
+    ]
+
+
+def _item_label(row) -> str:
+    title = row.item.title
+    text = f"{row.item.standard.number}.{row.item.number} {title}"
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _standard_label(row) -> str:
+    text = f"{row.standard.number}. {row.standard.short_title}"
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def report_charts(report) -> dict:
+    """Chart coordinates for an office or association report."""
+    top = _scale_top(report)
+    return {
+        "averages": charts.bars(
+            [
+                {
+                    "label": _standard_label(s),
+                    "value": s.figure.average,
+                    "marker": s.previous_average if s.figure.average is not None else None,
+                }
+                for s in report.standards
+            ],
+            top=top,
+        ),
+        "standards": charts.stacked(_stacked_rows(report.standards, _standard_label)),
+        "items": charts.stacked(_stacked_rows(report.items, _item_label)),
+    }
+
+
+def funnel_chart(funnel) -> dict:
+    labels = {
+        "staff": _("Staff"),
+        "pledged": _("Pledged"),
+        "submitted": _("Submitted"),
+        "accepted": _("Accepted"),
+    }
+    return charts.bars(
+        [{"label": labels[step["key"]], "value": step["value"]} for step in funnel.steps],
+        top=max(funnel.staff, 1),
+    )
+
+
+def office_context(report: OfficeReport, *, benchmarks=None) -> dict:
+    return {
+        "report": report,
+        "charts": report_charts(report),
+        "funnel_chart": funnel_chart(report.funnel),
+        "benchmarks": benchmarks or [],
+        "colours": charts.COLOURS,
+    }
+
+
+def association_context(report: AssociationReport) -> dict:
+    top = _scale_top(report)
+    return {
+        "report": report,
+        "charts": report_charts(report),
+        "offices_chart": charts.bars(
+            [{"label": line.label, "value": line.average} for line in report.offices],
+            top=top,
+        ),
+        "trend_chart": charts.bars(
+            [{"label": point.cycle.name, "value": point.average} for point in report.trend],
+            top=top,
+        ),
+        "colours": charts.COLOURS,
+    }
+
+
+# ----------------------------------------------------------------------------- PDF
+
+
+def _pdf(template: str, context: dict, *, language: str) -> bytes:
+    with translation.override(language):
+        html = render_to_string(template, {**context, "language": language})
+    return pdf_from_html(html)
+
+
+def office_report_pdf(
+    report: OfficeReport, *, benchmarks=None, language: str = ""
+) -> tuple[str, str, bytes]:
+    """The office (or team) report as a tagged PDF with a cover page."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    content = _pdf(
+        "reports/office_report_pdf.html",
+        office_context(report, benchmarks=benchmarks),
+        language=language,
+    )
+    return f"{_office_stem(report)}.pdf", "application/pdf", content
+
+
+def association_report_pdf(
+    report: AssociationReport, *, language: str = ""
+) -> tuple[str, str, bytes]:
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    content = _pdf(
+        "reports/association_report_pdf.html", association_context(report), language=language
+    )
+    stem = f"association-report-{slugify(report.association.name)}-{slugify(report.cycle.name)}"
+    return f"{stem}.pdf", "application/pdf", content
+
+
+def _office_stem(report: OfficeReport) -> str:
+    stem = f"office-report-{slugify(report.office.name)}-{slugify(report.cycle.name)}"
+    if report.team_lead is not None:
+        stem += f"-team-{report.team_lead.pk}"
+    return stem
+
+
+# ----------------------------------------------------------------------------- CSV
+
+
+def _figure_cells(figure: Figure) -> list:
+    if figure.hidden:
+        return ["", "", "", "", "", "", _("suppressed")]
+    c = figure.counts
+    return [*c.ratings, c.na, figure.average if figure.average is not None else "", ""]
+
+
+FIGURE_HEADER = ["rated_1", "rated_2", "rated_3", "rated_4", "not_applicable", "average", "note"]
+
+
+def _aggregate_rows(report) -> Iterator[list]:
+    yield ["level", "code", "title", *FIGURE_HEADER]
+    for s in report.standards:
+        yield ["standard", str(s.standard.number), s.standard.short_title, *_figure_cells(s.figure)]
+        for row in s.items:
+            code = f"{s.standard.number}.{row.item.number}"
+            yield ["item", code, row.item.title, *_figure_cells(row.figure)]
+
+
+def _people_rows(report: OfficeReport) -> Iterator[list]:
+    """One row per person and item: the identified export, for office managers only."""
+    yield [
+        "name", "email", "role", "state", "standard", "item", "title",
+        "rating", "not_applicable", "comment",
+    ]  # fmt: skip
+    user_ids = [p.membership.user_id for p in report.people or []]
+    people = {p.membership.user_id: p.membership for p in report.people or []}
+    responses = (
+        ItemResponse.objects.filter(
+            assessment__cycle=report.cycle,
+            assessment__office=report.office,
+            assessment__user_id__in=user_ids,
+            assessment__state__in=list(Assessment.COUNTED_STATES),
+        )
+        .order_by("assessment__user__full_name", "assessment__user_id", "item__position")
+        .values_list(
+            "assessment__user_id",
+            "assessment__state",
+            "item__standard__number",
+            "item__number",
+            "item__title",
+            "rating",
+            "not_applicable",
+            "comment",
+        )
+    )
+    roles = dict(Membership.Role.choices)
+    states = dict(Assessment.State.choices)
+    for user_id, state, standard, number, title, rating, na, comment in responses.iterator(
+        chunk_size=2000
+    ):
+        m = people[user_id]
+        yield [
+            m.user.full_name, m.user.email, str(roles.get(m.role, m.role)),
+            str(states.get(state, state)), standard, f"{standard}.{number}", title,
+            "" if rating is None else rating, "yes" if na else "", comment,
+        ]  # fmt: skip
+
+
+def office_report_csv(report: OfficeReport) -> tuple[str, str, Iterator[str]]:
+    """Per person and item when the report is identified (managers), else aggregate rows."""
+    rows = _people_rows(report) if report.people is not None else _aggregate_rows(report)
+    return f"{_office_stem(report)}.csv", "text/csv; charset=utf-8", csv_stream(rows)
+
+
+def association_report_csv(report: AssociationReport) -> tuple[str, str, Iterator[str]]:
+    """Member offices then aggregates per standard and item, suppressed as on the page."""
+
+    def rows():
+        yield [
+            "office", "named", "staff", "pledged_percent", "submitted_percent",
+            "accepted_percent", "average", "note",
+        ]  # fmt: skip
+        for line in report.offices:
+            note = []
+            if line.participation_hidden:
+                note.append(_("participation suppressed"))
+            if line.results_hidden:
+                note.append(_("results suppressed"))
+            yield [
+                line.label,
+                "yes" if line.named else "no",
+                line.staff if line.named and not line.participation_hidden else "",
+                "" if line.pledged_rate is None else line.pledged_rate,
+                "" if line.submitted_rate is None else line.submitted_rate,
+                "" if line.accepted_rate is None else line.accepted_rate,
+                "" if line.average is None else line.average,
+                "; ".join(note),
+            ]
+        yield []
+        yield from _aggregate_rows(report)
+
+    stem = f"association-report-{slugify(report.association.name)}-{slugify(report.cycle.name)}"
+    return f"{stem}.csv", "text/csv; charset=utf-8", csv_stream(rows())

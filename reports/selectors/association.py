@@ -1,0 +1,334 @@
+"""The association report: participation and results across the member offices, read
+from the maintained summaries in a fixed number of queries whatever their number.
+
+Offices are selected by a subquery, never a long list of ids. Every figure passes
+through `reports.suppression`; an office's manager knows their own office's figures,
+so a total is shown only when what the others add to it is empty or large enough.
+"""
+
+import statistics
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Max, OuterRef, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Association, Membership, Office
+from assessments.models import SUMMARY_VALUES, ItemSummary, ParticipationSummary
+from assessments.selectors import rating_scale, standards_with_items
+from pledges.models import Cycle, Pledge, RatingLevel, Standard
+
+from .. import suppression
+from .figures import (
+    RATED,
+    Counts,
+    Figure,
+    Funnel,
+    ItemRow,
+    StandardRow,
+    average,
+    office_sums,
+    pooled,
+    rounded,
+    standard_rows,
+)
+from .office import count_of
+
+
+@dataclass
+class Spread:
+    """The distribution of office averages: shown only with at least three offices."""
+
+    offices: int
+    lowest: Decimal | None = None
+    lower_quartile: Decimal | None = None
+    median: Decimal | None = None
+    upper_quartile: Decimal | None = None
+    highest: Decimal | None = None
+
+    MIN_OFFICES = 3
+
+    @property
+    def shown(self) -> bool:
+        return self.offices >= self.MIN_OFFICES
+
+    def position(self, value: Decimal | None) -> str | None:
+        """Where a value sits: "low" (bottom quarter), "middle" or "high" (top quarter)."""
+        if value is None or not self.shown:
+            return None
+        if value < self.lower_quartile:
+            return "low"
+        if value > self.upper_quartile:
+            return "high"
+        return "middle"
+
+
+def spread(values: list[Decimal]) -> Spread:
+    if len(values) < Spread.MIN_OFFICES:
+        return Spread(len(values))
+    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return Spread(len(values), min(values), rounded(q1), rounded(q2), rounded(q3), max(values))
+
+
+@dataclass
+class OfficeLine:
+    office: Office
+    label: str
+    named: bool
+    staff: int
+    pledged: int
+    submitted: int
+    accepted: int
+    participation_hidden: bool
+    average: Decimal | None
+    results_hidden: bool
+
+    def rate(self, value: int) -> int | None:
+        if self.participation_hidden or not self.staff:
+            return None
+        return round(100 * value / self.staff)
+
+    @property
+    def pledged_rate(self):
+        return self.rate(self.pledged)
+
+    @property
+    def submitted_rate(self):
+        return self.rate(self.submitted)
+
+    @property
+    def accepted_rate(self):
+        return self.rate(self.accepted)
+
+
+@dataclass
+class TrendPoint:
+    cycle: Cycle
+    respondents: int | None
+    average: Decimal | None
+
+
+@dataclass
+class AssociationReport:
+    association: Association
+    cycle: Cycle
+    scale: list[RatingLevel]
+    offices: list[OfficeLine]
+    totals: Funnel
+    respondents: int
+    hidden: bool
+    standards: list[StandardRow]
+    overall: Figure
+    spread: Spread
+    standard_spreads: list[tuple[Standard, Spread]]
+    trend: list[TrendPoint]
+    generated_at: object = None
+
+    @property
+    def items(self) -> list[ItemRow]:
+        return [row for s in self.standards for row in s.items]
+
+    @property
+    def minimum(self) -> int:
+        return suppression.minimum()
+
+    @property
+    def staff_total_shown(self) -> bool:
+        """Unnamed offices' staff counts are left out, so the total would give them away."""
+        return all(line.named for line in self.offices)
+
+
+@dataclass
+class Distributions:
+    """Office averages, overall and per standard, and their spreads, as shown."""
+
+    office_average: dict[int, Decimal]
+    spread: Spread
+    standard_spreads: list[tuple[Standard, Spread]]
+
+
+def distributions(rows: list[dict], sizes: dict[int, int], standards: list[Standard]):
+    """Distributions from sums per (office, standard number) and respondents per office.
+
+    Offices hidden by suppression (too few respondents, or their complements) are left
+    out, and so is any office or standard average over fewer rated answers than the
+    minimum."""
+    hidden = suppression.hidden_cells(sizes)
+    visible = {pk for pk, n in sizes.items() if n and pk not in hidden}
+    per_office: dict[int, list[int]] = {}
+    per_standard: dict[int, list[Decimal]] = {}
+    for row in rows:
+        if row["office_id"] not in visible:
+            continue
+        sums = per_office.setdefault(row["office_id"], [0, 0])
+        sums[0] += row["total"] or 0
+        sums[1] += row["rated"] or 0
+        if row["rated"] and not suppression.below_minimum(row["rated"]):
+            value = average(row["total"], row["rated"])
+            per_standard.setdefault(row["item__standard__number"], []).append(value)
+    office_average = {
+        pk: average(total, rated)
+        for pk, (total, rated) in per_office.items()
+        if rated and not suppression.below_minimum(rated)
+    }
+    return Distributions(
+        office_average=office_average,
+        spread=spread(list(office_average.values())),
+        standard_spreads=[(s, spread(per_standard.get(s.number, []))) for s in standards],
+    )
+
+
+def _member_offices(association: Association, cycle: Cycle) -> list[Office]:
+    """The member offices with their current staff and pledges in the cycle (one query)."""
+    staff = Membership.objects.filter(office=OuterRef("pk"), ended_at__isnull=True)
+    pledges = Pledge.objects.filter(office=OuterRef("pk"), cycle=cycle, withdrawn_at__isnull=True)
+    return list(
+        association.offices.order_by("state", "name").annotate(
+            staff_n=count_of(staff), pledged_n=count_of(pledges)
+        )
+    )
+
+
+def _participation(office_ids) -> dict[tuple[int, int], tuple[int, int]]:
+    """(submitted, accepted) by (cycle id, office id), every cycle (1 query)."""
+    return {
+        (cycle_id, office_id): (submitted, accepted)
+        for cycle_id, office_id, submitted, accepted in ParticipationSummary.objects.filter(
+            office_id__in=office_ids
+        ).values_list("cycle_id", "office_id", "submitted", "accepted")
+    }
+
+
+def _office_lines(offices, dist: Distributions, respondents, accepted) -> list[OfficeLine]:
+    """One line per member office, named ones first; unnamed ones get a number."""
+    results_hidden = suppression.hidden_cells(respondents)
+    participation_hidden = suppression.hidden_cells({o.pk: o.staff_n for o in offices})
+    lines, unnamed = [], 0
+    for office in sorted(offices, key=lambda o: (not o.named_in_benchmarks, o.state, o.name)):
+        if office.named_in_benchmarks:
+            label = office.name
+        else:
+            unnamed += 1
+            label = _("Unnamed office %(n)s") % {"n": unnamed}
+        lines.append(
+            OfficeLine(
+                office=office,
+                label=label,
+                named=office.named_in_benchmarks,
+                staff=office.staff_n,
+                pledged=office.pledged_n,
+                submitted=respondents[office.pk],
+                accepted=accepted[office.pk],
+                participation_hidden=office.pk in participation_hidden,
+                average=dist.office_average.get(office.pk),
+                results_hidden=office.pk in results_hidden,
+            )
+        )
+    return lines
+
+
+def _totals(offices: list[Office], respondents: dict, accepted: dict) -> Funnel:
+    """The association's funnel, hidden when the offices other than the largest are few."""
+    staff = {o.pk: o.staff_n for o in offices}
+    total_staff = sum(staff.values())
+    hidden = suppression.too_small(total_staff) or suppression.rest_too_small(staff)
+    return Funnel(
+        staff=total_staff,
+        pledged=None if hidden else sum(o.pledged_n for o in offices),
+        submitted=None if hidden else sum(respondents.values()),
+        accepted=None if hidden else sum(accepted.values()),
+        hidden=hidden,
+    )
+
+
+def _results(cycle: Cycle, member_ids, standards: list[Standard], hidden: bool):
+    """Per item and standard, over all member offices (one query). An item is hidden too
+    when what remains without its largest office is a small group."""
+    # Aliases differ from the field names: an alias named like a field would shadow it in RATED.
+    fields = {f"sum_{v}": Sum(f"count_{v}") for v in SUMMARY_VALUES}
+    rows = (
+        ItemSummary.objects.filter(cycle=cycle, office_id__in=member_ids)
+        .values("item__standard__number", "item__number")
+        .annotate(**fields, sum_na=Sum("count_na"), largest=Max(RATED))
+        .order_by()
+    )
+    counts, largest = {}, {}
+    for r in rows:
+        key = (r["item__standard__number"], r["item__number"])
+        counts[key] = Counts.from_row(r, "sum_")
+        largest[key] = r["largest"] or 0
+    complement = frozenset(
+        k for k, c in counts.items() if suppression.too_small(c.rated - largest[k])
+    )
+    return standard_rows(
+        standards, counts, None, hidden=hidden, previous_hidden=True, also_hidden=complement
+    )
+
+
+def _trend(cycle: Cycle, office_ids, participation, cycles=None) -> list[TrendPoint]:
+    """The association's overall average in every cycle up to this one (1 or 2 queries)."""
+    if cycles is None:
+        cycles = list(Cycle.objects.filter(opens_on__lte=cycle.opens_on).order_by("opens_on"))
+    else:
+        cycles = sorted((c for c in cycles if c.opens_on <= cycle.opens_on), key=_opens)
+    per_office: dict[int, dict[int, int]] = {}
+    for (cycle_id, office_id), (n, _accepted) in participation.items():
+        per_office.setdefault(cycle_id, {})[office_id] = n
+    sums = {
+        row["cycle_id"]: row
+        for row in office_sums([c.pk for c in cycles], office_ids, ("cycle_id",))
+    }
+    points = []
+    for c in cycles:
+        sizes = per_office.get(c.pk, {})
+        n = sum(sizes.values())
+        row = sums.get(c.pk)
+        hidden = suppression.too_small(n) or suppression.rest_too_small(sizes)
+        if hidden or suppression.below_minimum(n) or row is None:
+            points.append(TrendPoint(c, None if hidden else n, None))
+        else:
+            points.append(TrendPoint(c, n, average(row["total"], row["rated"])))
+    return points
+
+
+def _opens(cycle: Cycle):
+    return cycle.opens_on
+
+
+def association_report(
+    association: Association, cycle: Cycle, *, cycles: list[Cycle] | None = None
+) -> AssociationReport:
+    """Participation and results across the association's member offices, from summaries.
+
+    `cycles`: every cycle opened so far, newest first, when the caller has read them.
+    """
+    standards = standards_with_items(cycle.edition_id)  # read once per process
+    member_ids = association.offices.through.objects.filter(association=association).values(
+        "office_id"
+    )
+    offices = _member_offices(association, cycle)
+    participation = _participation(member_ids)
+    respondents = {o.pk: participation.get((cycle.pk, o.pk), (0, 0))[0] for o in offices}
+    accepted = {o.pk: participation.get((cycle.pk, o.pk), (0, 0))[1] for o in offices}
+    sums = office_sums([cycle.pk], member_ids, ("office_id", "item__standard__number"))
+    dist = distributions(list(sums), respondents, standards)
+    total_respondents = sum(respondents.values())
+    hidden = suppression.below_minimum(total_respondents) or suppression.rest_too_small(respondents)
+    rows = _results(cycle, member_ids, standards, hidden)
+    overall = pooled(rows)
+    return AssociationReport(
+        association=association,
+        cycle=cycle,
+        scale=rating_scale(cycle.edition_id),
+        offices=_office_lines(offices, dist, respondents, accepted),
+        totals=_totals(offices, respondents, accepted),
+        respondents=total_respondents,
+        hidden=hidden,
+        standards=rows,
+        overall=Figure(overall, hidden or overall.rated == 0),
+        spread=dist.spread,
+        standard_spreads=dist.standard_spreads,
+        trend=_trend(cycle, member_ids, participation, cycles),
+        generated_at=timezone.now(),
+    )

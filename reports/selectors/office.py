@@ -1,0 +1,370 @@
+"""The office report: a whole office from the maintained summaries, or one team (one
+supervisor's direct reports) from its members' answers.
+
+The two paths gather their numbers apart (`_office_numbers`, `_team_numbers`) and leave
+every decision about what to hide to `reports.suppression`.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Membership, Office, User
+from assessments.models import Assessment, ItemResponse, ParticipationSummary, Review, ReviewItem
+from assessments.selectors import rating_scale, standards_with_items
+from pledges.models import ApplicationItem, Cycle, Pledge, RatingLevel, Standard
+
+from .. import suppression
+from .figures import (
+    HIGHLIGHTS,
+    Counts,
+    Figure,
+    Funnel,
+    Gap,
+    ItemRow,
+    StandardRow,
+    answer_counts_by_cycle,
+    associations_version,
+    item_key,
+    pooled,
+    previous_cycle_in,
+    rounded,
+    standard_rows,
+    summary_counts_by_cycle,
+)
+
+COUNTED = list(Assessment.COUNTED_STATES)
+
+
+@dataclass
+class PersonRow:
+    membership: Membership
+    state: str | None
+    averages: list[Decimal | None]
+
+
+@dataclass
+class OfficeReport:
+    office: Office
+    cycle: Cycle
+    previous: Cycle | None
+    team_lead: User | None
+    scale: list[RatingLevel]
+    funnel: Funnel
+    respondents: int
+    hidden: bool
+    standards: list[StandardRow]
+    overall: Figure
+    previous_overall: Decimal | None
+    strongest: list[ItemRow]
+    weakest: list[ItemRow]
+    gaps: list[ItemRow]
+    people: list[PersonRow] | None
+    generated_at: object = None
+    # The whole office's report only: see `figures.associations_version`.
+    associations_version: str | None = None
+
+    @property
+    def items(self) -> list[ItemRow]:
+        return [row for s in self.standards for row in s.items]
+
+    @property
+    def minimum(self) -> int:
+        return suppression.minimum()
+
+
+@dataclass
+class _Numbers:
+    """What the funnel and the figures rest on, and what suppression hides of them."""
+
+    staff: int
+    submitted: int
+    accepted: int
+    pledged: int
+    before: int  # counted in the cycle before
+    hidden: bool  # the results
+    funnel_hidden: bool
+    associations_version: str = ""  # see `figures.associations_version`
+
+
+def office_staff(office: Office) -> list[Membership]:
+    """The office's current memberships with their people, by name (1 query)."""
+    return list(
+        Membership.objects.filter(office=office, ended_at__isnull=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def team_leads(office: Office, staff: list[Membership] | None = None) -> list[User]:
+    """People in the office with direct reports: the teams a manager can filter by.
+
+    With the office's `staff` already read, no query unless a lead is not on the staff.
+    """
+    if staff is not None:
+        lead_ids = {m.reports_to_id for m in staff if m.reports_to_id is not None}
+        leads = [m.user for m in staff if m.user_id in lead_ids]
+        if len(leads) == len(lead_ids):
+            return sorted(leads, key=lambda u: (u.full_name, u.email))
+    ids = (
+        Membership.objects.filter(office=office, ended_at__isnull=True, reports_to__isnull=False)
+        .values("reports_to_id")
+        .distinct()
+    )
+    return list(User.objects.filter(pk__in=ids).order_by("full_name", "email"))
+
+
+def count_of(queryset) -> Coalesce:
+    """A correlated COUNT(*) of `queryset` (filtered on an OuterRef) as an annotation."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def _office_numbers(office: Office, cycle: Cycle, earlier: Cycle | None, staff: int) -> _Numbers:
+    """The whole office: participation from the summaries, its pledges and the version of
+    its associations' figures (one query)."""
+
+    def summary(cycle_id, name):
+        rows = ParticipationSummary.objects.filter(office=OuterRef("pk"), cycle_id=cycle_id)
+        return Coalesce(Subquery(rows.values(name)[:1]), 0)
+
+    pledges = Pledge.objects.filter(office=OuterRef("pk"), cycle=cycle, withdrawn_at__isnull=True)
+    submitted, accepted, pledged, before, version = (
+        Office.objects.filter(pk=office.pk)
+        .annotate(
+            submitted_n=summary(cycle.pk, "submitted"),
+            accepted_n=summary(cycle.pk, "accepted"),
+            pledged_n=count_of(pledges),
+            before_n=summary(earlier.pk if earlier else None, "submitted"),
+            associations_version=associations_version(cycle),
+        )
+        .values_list("submitted_n", "accepted_n", "pledged_n", "before_n", "associations_version")
+        .get()
+    )
+    return _Numbers(
+        staff=staff,
+        submitted=submitted,
+        accepted=accepted,
+        pledged=pledged,
+        before=before,
+        hidden=suppression.below_minimum(submitted),
+        funnel_hidden=suppression.below_minimum(staff),
+        associations_version=version,
+    )
+
+
+def _team_numbers(
+    office: Office, cycle: Cycle, earlier: Cycle | None, staff: list[Membership], lead: User
+) -> _Numbers:
+    """One team, from its members' assessments (one query for this cycle and the last,
+    one for pledges). The office's teams partition it, people who left forming one more
+    part: a team is shown only if no combination of visible parts isolates a small one."""
+    team_of = {m.user_id: m.reports_to_id for m in staff}
+    team = {m.user_id for m in staff if m.reports_to_id == lead.pk}
+    submitted = accepted = before = 0
+    respondents_by_team: dict = {}
+    for cycle_id, user_id, state in Assessment.objects.filter(
+        cycle_id__in=[c.pk for c in (cycle, earlier) if c is not None], office=office
+    ).values_list("cycle_id", "user_id", "state"):
+        counted = state in COUNTED
+        if cycle_id != cycle.pk:
+            before += user_id in team and counted
+            continue
+        if counted:
+            key = team_of.get(user_id, "left")
+            respondents_by_team[key] = respondents_by_team.get(key, 0) + 1
+        if user_id in team:
+            submitted += counted
+            accepted += state == Assessment.State.ACCEPTED
+    staff_by_team: dict = {}
+    for key in team_of.values():
+        staff_by_team[key] = staff_by_team.get(key, 0) + 1
+    pledged = Pledge.objects.filter(
+        cycle=cycle, office=office, withdrawn_at__isnull=True, user_id__in=team
+    ).count()
+    return _Numbers(
+        staff=len(team),
+        submitted=submitted,
+        accepted=accepted,
+        pledged=pledged,
+        before=before,
+        hidden=suppression.part_hidden(lead.pk, submitted, respondents_by_team),
+        funnel_hidden=suppression.part_hidden(lead.pk, len(team), staff_by_team),
+    )
+
+
+def _gaps(assessments, items_by_id: dict[int, ApplicationItem]) -> dict[int, Gap]:
+    """Per item, self against supervisor ratings in each assessment's latest review (1 query)."""
+    # Each rated item of each assessment's latest review, with the person's own rating of
+    # that item beside it.
+    latest = Review.objects.filter(assessment=OuterRef("review__assessment")).order_by(
+        "-created_at", "-id"
+    )
+    own = ItemResponse.objects.filter(
+        assessment=OuterRef("review__assessment"), item=OuterRef("item")
+    ).values("rating")[:1]
+    pairs = (
+        ReviewItem.objects.filter(review__assessment__in=assessments, rating__isnull=False)
+        .filter(review=Subquery(latest.values("pk")[:1]))
+        .annotate(own=Subquery(own))
+        .values_list("item_id", "own", "rating")
+    )
+    sums: dict[int, list[int]] = {}
+    for i, mine, theirs in pairs:
+        if mine is not None:
+            entry = sums.setdefault(i, [0, 0, 0])
+            entry[0] += 1
+            entry[1] += mine
+            entry[2] += theirs
+    return {
+        item_id: Gap(
+            item=items_by_id[item_id],
+            pairs=n,
+            self_average=rounded(Decimal(own) / n),
+            supervisor_average=rounded(Decimal(theirs) / n),
+        )
+        for item_id, (n, own, theirs) in sums.items()
+        if not suppression.below_minimum(n) and item_id in items_by_id
+    }
+
+
+def _people(memberships: list[Membership], assessments, standards: list[Standard]):
+    """Each person's state and own average per standard (identified: managers only), in
+    one query: the assessments, each joined to its rated answers when counted."""
+    counted = Q(state__in=COUNTED, responses__rating__isnull=False)
+    rows = (
+        assessments.values("user_id", "state", "responses__item__standard_id")
+        .annotate(
+            total=Sum("responses__rating", filter=counted),
+            n=Count("responses__pk", filter=counted),
+        )
+        .order_by()
+    )
+    states: dict[int, str] = {}
+    averages: dict[tuple[int, int], Decimal] = {}
+    for row in rows:
+        states[row["user_id"]] = row["state"]
+        if row["n"]:
+            averages[(row["user_id"], row["responses__item__standard_id"])] = rounded(
+                Decimal(row["total"]) / row["n"]
+            )
+    return [
+        PersonRow(
+            membership=m,
+            state=states.get(m.user_id),
+            averages=[averages.get((m.user_id, s.pk)) for s in standards],
+        )
+        for m in memberships
+    ]
+
+
+def _previous_overall(rows: list[StandardRow], previous_counts: dict | None) -> Decimal | None:
+    """Last cycle's overall average over the items whose previous figure is shown."""
+    if not previous_counts:
+        return None
+    total = Counts()
+    for s in rows:
+        for r in s.items:
+            if r.previous_average is not None:
+                total.add(previous_counts[item_key(r.item)])
+    return total.average
+
+
+def _highlights(rows: list[StandardRow]) -> tuple[list, list, list]:
+    """The strongest items, the weakest, and those with the largest self/supervisor gaps."""
+    visible = [r for s in rows for r in s.items if r.figure.average is not None]
+    strongest = sorted(visible, key=lambda r: (-r.figure.average, item_key(r.item)))
+    weakest = sorted(visible, key=lambda r: (r.figure.average, item_key(r.item)))
+    with_gaps = [r for s in rows for r in s.items if r.gap is not None]
+    with_gaps.sort(key=lambda r: (-abs(r.gap.difference), item_key(r.item)))
+    return strongest[:HIGHLIGHTS], weakest[:HIGHLIGHTS], with_gaps[:HIGHLIGHTS]
+
+
+def _counts_by_cycle(office, numbers: _Numbers, cycle, earlier, team: list[int] | None):
+    """This cycle's and the last's counts per item, for those shown (one query or none):
+    the office's from its summaries, a team's from its members' answers."""
+    previous_hidden = earlier is None or numbers.hidden or suppression.below_minimum(numbers.before)
+    wanted = [
+        c for c, shown in ((cycle, not numbers.hidden), (earlier, not previous_hidden)) if shown
+    ]
+    if not wanted:
+        by_cycle = {}
+    elif team is None:
+        by_cycle = summary_counts_by_cycle(wanted, office.pk)
+    else:
+        by_cycle = answer_counts_by_cycle(
+            Assessment.objects.filter(
+                cycle__in=wanted, office=office, user_id__in=team, state__in=COUNTED
+            )
+        )
+    previous = by_cycle.get(earlier.pk, {}) if earlier is not None and not numbers.hidden else None
+    return by_cycle.get(cycle.pk, {}), previous, previous_hidden
+
+
+def office_report(
+    office: Office,
+    cycle: Cycle,
+    *,
+    team_lead: User | None = None,
+    identified: bool = False,
+    cycles: list[Cycle] | None = None,
+    staff: list[Membership] | None = None,
+) -> OfficeReport:
+    """The office's results for a cycle, or one team's when `team_lead` is given.
+
+    `cycles` (every cycle opened so far, newest first) and `staff` (`office_staff`): when
+    the caller has read them already.
+    """
+    standards = standards_with_items(cycle.edition_id)  # read once per process
+    earlier = previous_cycle_in(cycle, cycles)
+    memberships = office_staff(office) if staff is None else list(staff)
+    assessments = Assessment.objects.filter(cycle=cycle, office=office)
+    if team_lead is None:
+        numbers, team = _office_numbers(office, cycle, earlier, len(memberships)), None
+    else:
+        numbers = _team_numbers(office, cycle, earlier, memberships, team_lead)
+        memberships = [m for m in memberships if m.reports_to_id == team_lead.pk]
+        team = [m.user_id for m in memberships]
+        assessments = assessments.filter(user_id__in=team)
+    counts, previous_counts, previous_hidden = _counts_by_cycle(
+        office, numbers, cycle, earlier, team
+    )
+    rows = standard_rows(
+        standards, counts, previous_counts, hidden=numbers.hidden, previous_hidden=previous_hidden
+    )
+    if not numbers.hidden:
+        items_by_id = {item.pk: item for s in standards for item in s.items.all()}
+        gaps = _gaps(assessments.filter(state__in=COUNTED), items_by_id)
+        for row in (r for s in rows for r in s.items):
+            row.gap = gaps.get(row.item.pk)
+    strongest, weakest, gaps = _highlights(rows)
+    overall = pooled(rows)
+    funnel_hidden = numbers.funnel_hidden
+    return OfficeReport(
+        office=office,
+        cycle=cycle,
+        previous=earlier,
+        team_lead=team_lead,
+        scale=rating_scale(cycle.edition_id),
+        funnel=Funnel(
+            staff=numbers.staff,
+            pledged=None if funnel_hidden else numbers.pledged,
+            submitted=None if funnel_hidden else numbers.submitted,
+            accepted=None if funnel_hidden else numbers.accepted,
+            hidden=funnel_hidden,
+        ),
+        respondents=numbers.submitted,
+        hidden=numbers.hidden,
+        standards=rows,
+        overall=Figure(overall, numbers.hidden or overall.rated == 0),
+        previous_overall=None if previous_hidden else _previous_overall(rows, previous_counts),
+        strongest=strongest,
+        weakest=weakest,
+        gaps=gaps,
+        people=_people(memberships, assessments, standards) if identified else None,
+        generated_at=timezone.now(),
+        associations_version=numbers.associations_version if team_lead is None else None,
+    )
