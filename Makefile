@@ -94,7 +94,8 @@ messages: venv
 	$(PY) manage.py compilemessages -l es --ignore=.venv --ignore=node_modules
 
 # Load and fault checks against gunicorn + PostgreSQL on 127.0.0.1 (not part of `make test`).
-# `make load LOAD_ARGS="--seconds 10"` for a quick run; `make faults` restarts PostgreSQL.
+# `make load` runs Locust in growing steps (about an hour); `make load LOAD_ARGS="--quick"`
+# is a short smoke run (see benchmarks/load.py --help). `make faults` restarts PostgreSQL.
 .PHONY: load faults
 load: venv
 	$(PY) benchmarks/load.py $(LOAD_ARGS)

@@ -13,36 +13,45 @@ from django.db.models import Exists, FilteredRelation, OuterRef, Q
 
 from .models import Membership
 
+# Built once: putting the query together costs as much as running it. Each request
+# filters a copy; the base itself is never evaluated.
+_PEOPLE = (
+    get_user_model()
+    ._default_manager.annotate(
+        current_membership=FilteredRelation(
+            "memberships", condition=Q(memberships__ended_at__isnull=True)
+        ),
+        has_reports=Exists(
+            Membership.objects.filter(
+                reports_to=OuterRef("pk"),
+                office=OuterRef("current_membership__office_id"),
+                ended_at__isnull=True,
+            )
+        ),
+    )
+    .select_related("current_membership__office", "current_membership__reports_to")
+    .order_by()
+)
 
-def _user_with_membership(user_id):
-    reports = Membership.objects.filter(
-        reports_to=OuterRef("pk"),
-        office=OuterRef("current_membership__office_id"),
-        ended_at__isnull=True,
-    )
-    return (
-        get_user_model()
-        ._default_manager.annotate(
-            current_membership=FilteredRelation(
-                "memberships", condition=Q(memberships__ended_at__isnull=True)
-            ),
-            has_reports=Exists(reports),
-        )
-        .select_related("current_membership__office", "current_membership__reports_to")
-        .filter(pk=user_id)
-        .first()
-    )
+
+def user_with_membership(user_id):
+    """The person with their current membership, its office and supervisor, or None."""
+    try:
+        user = _PEOPLE.get(pk=user_id)
+    except (get_user_model().DoesNotExist, ValueError, TypeError):
+        return None
+    membership = getattr(user, "current_membership", None)
+    if membership is not None:
+        membership.has_reports = user.has_reports  # as Membership.current() annotates
+    user.__dict__["active_membership"] = membership  # what User.active_membership caches
+    return user
 
 
 class MembershipLoadingMixin:
     def get_user(self, user_id):
-        user = _user_with_membership(user_id)
+        user = user_with_membership(user_id)
         if user is None or not self.user_can_authenticate(user):
             return None
-        membership = getattr(user, "current_membership", None)
-        if membership is not None:
-            membership.has_reports = user.has_reports  # as Membership.current() annotates
-        user.__dict__["active_membership"] = membership  # what User.active_membership caches
         return user
 
 

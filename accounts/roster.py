@@ -21,10 +21,8 @@ class ParsedRoster:
     sha256: str
 
 
-def roster_parse(data: bytes) -> ParsedRoster:
-    """Decode and split a roster file, or raise RosterError with a plain message."""
+def _check_size_and_kind(data: bytes) -> None:
     max_bytes = settings.ROSTER_MAX_BYTES
-    max_rows = settings.ROSTER_MAX_ROWS
     if len(data) > max_bytes:
         raise RosterError(
             _("The file is larger than %(limit)s KB. Split it into smaller files.")
@@ -34,59 +32,83 @@ def roster_parse(data: bytes) -> ParsedRoster:
         raise RosterError(_("The file is empty."))
     if b"\x00" in data:
         raise RosterError(_("This is not a CSV text file. Save the roster as CSV (UTF-8)."))
+
+
+def _decode(data: bytes) -> str:
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise RosterError(
             _("The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”.")
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise RosterError(_("The file is empty."))
-        columns = [cell.strip().lower() for cell in header]
-        if sorted(columns) != sorted(COLUMNS):
+
+
+def _columns(reader) -> list[str]:
+    """The column names from the header line, in the file's order."""
+    header = next(reader, None)
+    if header is None:
+        raise RosterError(_("The file is empty."))
+    columns = [cell.strip().lower() for cell in header]
+    if sorted(columns) != sorted(COLUMNS):
+        raise RosterError(
+            _("The first line must name the columns %(expected)s; this file has %(found)s.")
+            % {
+                "expected": ", ".join(COLUMNS),
+                "found": ", ".join(c for c in columns if c) or _("no column names"),
+            }
+        )
+    return columns
+
+
+def _row(cells: list[str], columns: list[str], line: int) -> dict:
+    """One person, or a row that carries its problem when its cells do not fit the header."""
+    if len(cells) != len(columns):
+        row = {"line": line, "name": "", "email": "", "role": "", "reports_to_email": ""}
+        row["problem"] = _("This line has %(found)s cells instead of %(expected)s.") % {
+            "found": len(cells),
+            "expected": len(columns),
+        }
+        return row
+    row = {"line": line, **{col: cells[i].strip() for i, col in enumerate(columns)}}
+    row["email"] = row["email"].lower()
+    row["reports_to_email"] = row["reports_to_email"].lower()
+    return row
+
+
+def _rows(reader, columns: list[str]) -> list[dict]:
+    max_rows = settings.ROSTER_MAX_ROWS
+    rows: list[dict] = []
+    seen: dict[str, int] = {}  # email -> the line it first appears on
+    for cells in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(rows) >= max_rows:
             raise RosterError(
-                _("The first line must name the columns %(expected)s; this file has %(found)s.")
-                % {
-                    "expected": ", ".join(COLUMNS),
-                    "found": ", ".join(c for c in columns if c) or _("no column names"),
-                }
+                _("The file has more than %(limit)s people. Split it into smaller files.")
+                % {"limit": max_rows}
             )
-        rows: list[dict] = []
-        seen: dict[str, int] = {}
-        for cells in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(rows) >= max_rows:
+        row = _row(cells, columns, line)
+        if row["email"]:
+            if row["email"] in seen:
                 raise RosterError(
-                    _("The file has more than %(limit)s people. Split it into smaller files.")
-                    % {"limit": max_rows}
-                )
-            if len(cells) != len(columns):
-                row = {"line": line, "name": "", "email": "", "role": "", "reports_to_email": ""}
-                row["problem"] = _("This line has %(found)s cells instead of %(expected)s.") % {
-                    "found": len(cells),
-                    "expected": len(columns),
-                }
-                rows.append(row)
-                continue
-            row = {"line": line, **{col: cells[i].strip() for i, col in enumerate(columns)}}
-            row["email"] = row["email"].lower()
-            row["reports_to_email"] = row["reports_to_email"].lower()
-            if row["email"]:
-                if row["email"] in seen:
-                    raise RosterError(
-                        _(
-                            "%(email)s appears on line %(first)s and again on line %(line)s. "
-                            "Each person may appear only once."
-                        )
-                        % {"email": row["email"], "first": seen[row["email"]], "line": line}
+                    _(
+                        "%(email)s appears on line %(first)s and again on line %(line)s. "
+                        "Each person may appear only once."
                     )
-                seen[row["email"]] = line
-            rows.append(row)
+                    % {"email": row["email"], "first": seen[row["email"]], "line": line}
+                )
+            seen[row["email"]] = line
+        rows.append(row)
+    return rows
+
+
+def roster_parse(data: bytes) -> ParsedRoster:
+    """Decode and split a roster file, or raise RosterError with a plain message."""
+    _check_size_and_kind(data)
+    reader = csv.reader(io.StringIO(_decode(data), newline=""), strict=True)
+    try:
+        rows = _rows(reader, _columns(reader))
     except csv.Error as error:
         raise RosterError(
             _("The file could not be read as CSV near line %(line)s (%(error)s).")

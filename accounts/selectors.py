@@ -1,9 +1,10 @@
 import datetime
 import re
+from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
+from django.core.validators import validate_email
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -122,99 +123,131 @@ def offices_to_add(association: Association, query: str, *, limit: int = 20) -> 
     )
 
 
+@dataclass
+class _RosterFacts:
+    """What the office and the file say about the people in a roster, read once."""
+
+    members: set[str]  # emails of current staff
+    invited: set[str]  # emails with a pending invitation
+    leaders: dict[str, User]  # current supervisors and managers, by email
+    invited_leaders: set[str]  # emails invited as supervisor or manager
+    file_roles: dict[str, str | None]  # the role each email has in the file
+    file_leaders: set[str]  # emails the file makes supervisor or manager
+
+
+def _lowercase(emails) -> set[str]:
+    return {e.lower() for e in emails}
+
+
+def _pending_invitation_emails(office: Office, **filters) -> set[str]:
+    return _lowercase(
+        Invitation.objects.filter(
+            office=office, accepted_at__isnull=True, revoked_at__isnull=True, **filters
+        ).values_list("email", flat=True)
+    )
+
+
+def _roster_facts(office: Office, rows: list[dict]) -> _RosterFacts:
+    emails = {r["email"] for r in rows if r.get("email")}
+    leader_roles = [Membership.Role.SUPERVISOR, Membership.Role.MANAGER]
+    file_roles = {r["email"]: role_from_text(r.get("role", "")) for r in rows if r.get("email")}
+    return _RosterFacts(
+        members=_lowercase(
+            Membership.objects.filter(
+                office=office, ended_at__isnull=True, user__email__in=emails
+            ).values_list("user__email", flat=True)
+        ),
+        invited=_pending_invitation_emails(office, email__in=emails),
+        leaders={u.email.lower(): u for u in supervisors_in_office(office)},
+        invited_leaders=_pending_invitation_emails(office, role__in=leader_roles),
+        file_roles=file_roles,
+        file_leaders={e for e, role in file_roles.items() if role in leader_roles},
+    )
+
+
+def _name_problems(name: str) -> list[str]:
+    if not name:
+        return [_("The name is missing.")]
+    if len(name) > 150:
+        return [_("The name is longer than 150 characters.")]
+    return []
+
+
+def _email_problems(email: str) -> list[str]:
+    if not email:
+        return [_("The email address is missing.")]
+    if len(email) > 254:
+        return [_("The email address is longer than 254 characters.")]
+    try:
+        validate_email(email)
+    except ValidationError:
+        return [_("“%(email)s” is not a valid email address.") % {"email": email}]
+    return []
+
+
+def _row_problems(
+    row: dict, role: str | None, facts: _RosterFacts
+) -> tuple[list[str], User | None]:
+    """What is wrong with a row, and the current leader it reports to (when it names one)."""
+    if row.get("problem"):
+        return [row["problem"]], None
+    problems = _name_problems(row["name"]) + _email_problems(row["email"])
+    if role is None:
+        problems.append(
+            _("“%(role)s” is not a role; use official, supervisor or manager.")
+            % {"role": row["role"]}
+        )
+    boss = row.get("reports_to_email", "")
+    if not boss:
+        return problems, None
+    if boss == row["email"]:
+        problems.append(_("A person cannot report to themselves."))
+    elif boss in facts.leaders:
+        return problems, facts.leaders[boss]
+    elif boss not in facts.file_leaders and boss not in facts.invited_leaders:
+        problems.append(
+            _(
+                "%(email)s (reports to) is not a supervisor or manager in this "
+                "office or in this file."
+            )
+            % {"email": boss}
+        )
+    return problems, None
+
+
+def _row_outcome(email: str, problems: list[str], facts: _RosterFacts) -> tuple[str, str]:
+    """The action for a row and the message the preview shows for it."""
+    if problems:
+        return "error", " ".join(str(p) for p in problems)
+    if email in facts.members:
+        return "member", _("Already a member of this office; skipped.")
+    if email in facts.invited:
+        return "invited", _("Already invited; skipped.")
+    return "invite", _("Will be invited.")
+
+
 def roster_plan(office: Office, rows: list[dict]) -> list[dict]:
     """What confirming would do with each row: invite, skip, or an error to fix.
 
     A fixed number of queries whatever the size of the file.
     """
-    emails = {r["email"] for r in rows if r.get("email")}
-    members = {
-        e.lower()
-        for e in Membership.objects.filter(
-            office=office, ended_at__isnull=True, user__email__in=emails
-        ).values_list("user__email", flat=True)
-    }
-    invited = {
-        e.lower()
-        for e in Invitation.objects.filter(
-            office=office,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            email__in=emails,
-        ).values_list("email", flat=True)
-    }
-    leaders = {u.email.lower(): u for u in supervisors_in_office(office)}
-    invited_leaders = {
-        e.lower()
-        for e in Invitation.objects.filter(
-            office=office,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            role__in=[Membership.Role.SUPERVISOR, Membership.Role.MANAGER],
-        ).values_list("email", flat=True)
-    }
-    file_roles = {r["email"]: role_from_text(r.get("role", "")) for r in rows if r.get("email")}
-    file_leaders = {
-        e
-        for e, role in file_roles.items()
-        if role in (Membership.Role.SUPERVISOR, Membership.Role.MANAGER)
-    }
-    validate = EmailValidator()
+    facts = _roster_facts(office, rows)
     plan = []
     for row in rows:
-        item = {**row, "action": "error", "message": "", "reports_to_user": None}
-        role = file_roles.get(row["email"]) if row.get("email") else role_from_text(row["role"])
-        item["role_value"] = role
-        boss = row.get("reports_to_email", "")
-        problems = []
-        if row.get("problem"):
-            problems.append(row["problem"])
-        else:
-            if not row["name"]:
-                problems.append(_("The name is missing."))
-            elif len(row["name"]) > 150:
-                problems.append(_("The name is longer than 150 characters."))
-            if not row["email"]:
-                problems.append(_("The email address is missing."))
-            elif len(row["email"]) > 254:
-                problems.append(_("The email address is longer than 254 characters."))
-            else:
-                try:
-                    validate(row["email"])
-                except ValidationError:
-                    problems.append(
-                        _("“%(email)s” is not a valid email address.") % {"email": row["email"]}
-                    )
-            if role is None:
-                problems.append(
-                    _("“%(role)s” is not a role; use official, supervisor or manager.")
-                    % {"role": row["role"]}
-                )
-            if boss:
-                if boss == row["email"]:
-                    problems.append(_("A person cannot report to themselves."))
-                elif boss in leaders:
-                    item["reports_to_user"] = leaders[boss]
-                elif boss not in file_leaders and boss not in invited_leaders:
-                    problems.append(
-                        _(
-                            "%(email)s (reports to) is not a supervisor or manager in this "
-                            "office or in this file."
-                        )
-                        % {"email": boss}
-                    )
-        if problems:
-            item["message"] = " ".join(str(p) for p in problems)
-        elif row["email"] in members:
-            item["action"] = "member"
-            item["message"] = _("Already a member of this office; skipped.")
-        elif row["email"] in invited:
-            item["action"] = "invited"
-            item["message"] = _("Already invited; skipped.")
-        else:
-            item["action"] = "invite"
-            item["message"] = _("Will be invited.")
-        plan.append(item)
+        role = (
+            facts.file_roles.get(row["email"]) if row.get("email") else role_from_text(row["role"])
+        )
+        problems, boss = _row_problems(row, role, facts)
+        action, message = _row_outcome(row["email"], problems, facts)
+        plan.append(
+            {
+                **row,
+                "action": action,
+                "message": message,
+                "reports_to_user": boss,
+                "role_value": role,
+            }
+        )
     return plan
 
 
@@ -264,66 +297,80 @@ def person_ref(user: User | None) -> dict | None:
     return {"name": user.full_name, "email": user.email} if user is not None else None
 
 
-def personal_data(user: User) -> dict:
-    """The person's account, offices, roles, invitations and audit trail, as plain data.
-
-    One query per kind of record however many the person has.
-    """
+def _personal_profile(user: User) -> dict:
     from allauth.mfa.models import Authenticator
 
     emails = EmailAddress.objects.filter(user=user).order_by("-primary", "email")
+    authenticators = Authenticator.objects.filter(user=user).order_by("created_at")
+    return {
+        "full_name": user.full_name,
+        "email": user.email,
+        "preferred_language": user.preferred_language,
+        "active": user.is_active,
+        "date_joined": iso(user.date_joined),
+        "last_login": iso(user.last_login),
+        "email_addresses": [
+            {"email": e.email, "primary": e.primary, "verified": e.verified} for e in emails
+        ],
+        "two_factor_methods": [
+            {"type": a.get_type_display(), "added": iso(a.created_at)} for a in authenticators
+        ],
+    }
+
+
+def _personal_memberships(user: User) -> list[dict]:
     memberships = (
         Membership.objects.filter(user=user)
         .select_related("office", "reports_to")
         .order_by("started_at", "pk")
     )
+    return [
+        {
+            "office": str(m.office),
+            "role": m.get_role_display(),
+            "reports_to": person_ref(m.reports_to),
+            "started_at": iso(m.started_at),
+            "ended_at": iso(m.ended_at),
+        }
+        for m in memberships
+    ]
+
+
+def _personal_association_roles(user: User) -> list[dict]:
     roles = AssociationRole.objects.filter(user=user).select_related("association").order_by("pk")
+    return [{"association": r.association.name, "role": r.get_role_display()} for r in roles]
+
+
+def _personal_invitations(user: User) -> list[dict]:
     invitations = (
         Invitation.objects.filter(Q(email__iexact=user.email) | Q(accepted_by=user))
         .select_related("office", "association", "invited_by", "reports_to")
         .order_by("created_at", "pk")
     )
-    authenticators = Authenticator.objects.filter(user=user).order_by("created_at")
+    return [
+        {
+            "to": str(i.target),
+            "role": str(i.role_label),
+            "invited_by": person_ref(i.invited_by),
+            "sent_at": iso(i.created_at),
+            "expires_at": iso(i.expires_at),
+            "accepted_at": iso(i.accepted_at),
+            "revoked_at": iso(i.revoked_at),
+        }
+        for i in invitations
+    ]
+
+
+def personal_data(user: User) -> dict:
+    """The person's account, offices, roles, invitations and audit trail, as plain data.
+
+    One query per kind of record however many the person has.
+    """
     return {
-        "profile": {
-            "full_name": user.full_name,
-            "email": user.email,
-            "preferred_language": user.preferred_language,
-            "active": user.is_active,
-            "date_joined": iso(user.date_joined),
-            "last_login": iso(user.last_login),
-            "email_addresses": [
-                {"email": e.email, "primary": e.primary, "verified": e.verified} for e in emails
-            ],
-            "two_factor_methods": [
-                {"type": a.get_type_display(), "added": iso(a.created_at)} for a in authenticators
-            ],
-        },
-        "memberships": [
-            {
-                "office": str(m.office),
-                "role": m.get_role_display(),
-                "reports_to": person_ref(m.reports_to),
-                "started_at": iso(m.started_at),
-                "ended_at": iso(m.ended_at),
-            }
-            for m in memberships
-        ],
-        "association_roles": [
-            {"association": r.association.name, "role": r.get_role_display()} for r in roles
-        ],
-        "invitations": [
-            {
-                "to": str(i.target),
-                "role": str(i.role_label),
-                "invited_by": person_ref(i.invited_by),
-                "sent_at": iso(i.created_at),
-                "expires_at": iso(i.expires_at),
-                "accepted_at": iso(i.accepted_at),
-                "revoked_at": iso(i.revoked_at),
-            }
-            for i in invitations
-        ],
+        "profile": _personal_profile(user),
+        "memberships": _personal_memberships(user),
+        "association_roles": _personal_association_roles(user),
+        "invitations": _personal_invitations(user),
         "audit_entries": personal_audit_entries(user),
     }
 

@@ -101,6 +101,12 @@ def _send_invitation(invitation: Invitation) -> None:
     )
 
 
+def _already_invited() -> ValidationError:
+    return ValidationError(
+        {"email": _("This person already has a pending invitation. Resend it instead.")}
+    )
+
+
 def _check_not_pending_or_member(*, email: str, office=None, association=None) -> None:
     pending = Invitation.objects.filter(
         email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
@@ -118,9 +124,7 @@ def _check_not_pending_or_member(*, email: str, office=None, association=None) -
             raise ValidationError({"email": _("This person already has a role here.")})
         pending = pending.filter(association=association)
     if pending.exists():
-        raise ValidationError(
-            {"email": _("This person already has a pending invitation. Resend it instead.")}
-        )
+        raise _already_invited()
 
 
 def _invitation_save(invitation: Invitation) -> Invitation:
@@ -135,9 +139,24 @@ def _invitation_save(invitation: Invitation) -> Invitation:
             invitation.save()
     except IntegrityError:
         # Another request (a double click, a second tab) invited the same address first.
-        raise ValidationError(
-            {"email": _("This person already has a pending invitation. Resend it instead.")}
-        ) from None
+        raise _already_invited() from None
+    return invitation
+
+
+def _invitation_issue(
+    invitation: Invitation, *, request, office: Office | None = None, **details
+) -> Invitation:
+    """Save a new invitation, record that it was sent, and send its link."""
+    invitation = _invitation_save(invitation)
+    audit_record(
+        action="invitation.sent",
+        actor=invitation.invited_by,
+        obj=invitation,
+        office=office,
+        request=request,
+        **details,
+    )
+    _send_invitation(invitation)
     return invitation
 
 
@@ -164,7 +183,7 @@ def invitation_create(
     if reports_to is not None and not _is_leader_in(reports_to, office):
         raise ValidationError({"reports_to": _("Choose a supervisor or manager of this office.")})
     _check_not_pending_or_member(email=email, office=office)
-    invitation = _invitation_save(
+    return _invitation_issue(
         Invitation(
             email=email,
             full_name=full_name.strip(),
@@ -174,18 +193,11 @@ def invitation_create(
             reports_to_email="" if reports_to else reports_to_email.strip().lower(),
             invited_by=invited_by,
             expires_at=_expiry(),
-        )
-    )
-    audit_record(
-        action="invitation.sent",
-        actor=invited_by,
-        obj=invitation,
+        ),
         office=office,
         request=request,
         role=role,
     )
-    _send_invitation(invitation)
-    return invitation
 
 
 @transaction.atomic
@@ -203,7 +215,7 @@ def association_invitation_create(
     if role not in AssociationRole.Role.values:
         raise ValidationError({"role": _("Choose analyst or administrator.")})
     _check_not_pending_or_member(email=email, association=association)
-    invitation = _invitation_save(
+    return _invitation_issue(
         Invitation(
             email=email,
             full_name=full_name.strip(),
@@ -211,18 +223,11 @@ def association_invitation_create(
             association_role=role,
             invited_by=invited_by,
             expires_at=_expiry(),
-        )
-    )
-    audit_record(
-        action="invitation.sent",
-        actor=invited_by,
-        obj=invitation,
+        ),
         request=request,
         association=association.pk,
         role=role,
     )
-    _send_invitation(invitation)
-    return invitation
 
 
 def _locked_pending(invitation: Invitation) -> Invitation:
@@ -316,6 +321,106 @@ def _attach_waiting_reports(*, leader: User, office: Office) -> int:
     )
 
 
+def _reactivate(person: User, *, full_name: str, password: str) -> User:
+    # A deactivated person invited back: the link proves the address, as a reset would.
+    person.full_name = full_name.strip() or person.full_name
+    person.is_active = True
+    person.set_password(password)
+    person.full_clean(exclude=["password"])
+    person.save(update_fields=["full_name", "is_active", "password"])
+    return person
+
+
+def _accepting_user(
+    invitation: Invitation, *, user: User | None, full_name: str, password: str
+) -> User:
+    """The signed-in person, a deactivated person back, or a new account; never another's."""
+    existing = User.objects.select_for_update().filter(email__iexact=invitation.email).first()
+    if user is not None:
+        if existing is None or existing.pk != user.pk:
+            raise ValidationError(_("This invitation was sent to another email address."))
+        return user
+    if existing is not None and existing.is_active:
+        raise ValidationError(_("An account with this email exists: sign in to accept."))
+    if existing is not None:
+        return _reactivate(existing, full_name=full_name, password=password)
+    # The new person keeps the language they read the invitation page in.
+    return user_create(
+        email=invitation.email,
+        full_name=full_name or invitation.full_name,
+        password=password,
+        preferred_language=translation.get_supported_language_variant(
+            translation.get_language() or settings.LANGUAGE_CODE
+        ),
+    )
+
+
+def _mark_address_verified(user: User) -> None:
+    address, _created = EmailAddress.objects.get_or_create(
+        user=user, email__iexact=user.email, defaults={"email": user.email, "primary": True}
+    )
+    if not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+
+
+def _is_last_manager(membership: Membership, staff: list[Membership]) -> bool:
+    """Whether the membership is the only manager among `staff`, its office's current staff."""
+    managers = [m for m in staff if m.role == Membership.Role.MANAGER]
+    return membership.role == Membership.Role.MANAGER and len(managers) <= 1
+
+
+def _leave_previous_office(user: User, *, joining: Office) -> None:
+    """Check the office the person leaves keeps a manager; their reports there move up."""
+    previous = (
+        Membership.objects.select_for_update()
+        .filter(user=user, ended_at__isnull=True)
+        .exclude(office=joining)
+        .first()
+    )
+    if previous is None:
+        return
+    # The old office's staff are locked only when the person manages it.
+    if previous.role == Membership.Role.MANAGER and _is_last_manager(
+        previous, _lock_office_staff(previous.office)
+    ):
+        raise ValidationError(
+            _(
+                "You are the only manager of %(office)s. Make someone else a manager "
+                "there before moving to another office."
+            )
+            % {"office": previous.office.name}
+        )
+    # Those who reported to the person in their old office move up a level.
+    Membership.objects.filter(
+        office=previous.office_id, ended_at__isnull=True, reports_to=user
+    ).update(reports_to=previous.reports_to_id)
+
+
+def _join_office(invitation: Invitation, user: User) -> Office:
+    office = invitation.office
+    reports_to = _resolve_reports_to(invitation, office)
+    if reports_to is not None and reports_to.pk == user.pk:
+        reports_to = None
+    _leave_previous_office(user, joining=office)
+    membership_start(user=user, office=office, role=invitation.role, reports_to=reports_to)
+    if invitation.role in LEADER_ROLES:
+        _attach_waiting_reports(leader=user, office=office)
+    return office
+
+
+def _take_association_role(invitation: Invitation, user: User) -> None:
+    role, created = AssociationRole.objects.get_or_create(
+        user=user,
+        association=invitation.association,
+        defaults={"role": invitation.association_role},
+    )
+    if not created and role.role != invitation.association_role:
+        role.role = invitation.association_role
+        role.full_clean()
+        role.save(update_fields=["role"])
+
+
 @transaction.atomic
 def invitation_accept(
     *,
@@ -333,79 +438,13 @@ def invitation_accept(
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation_state(invitation) != "pending":
         raise InvitationUnusable(invitation_state(invitation))
-    existing = User.objects.select_for_update().filter(email__iexact=invitation.email).first()
-    if user is not None:
-        if existing is None or existing.pk != user.pk:
-            raise ValidationError(_("This invitation was sent to another email address."))
-    elif existing is not None and existing.is_active:
-        raise ValidationError(_("An account with this email exists: sign in to accept."))
-    elif existing is not None:
-        # A deactivated person invited back: the link proves the address, as a reset would.
-        existing.full_name = full_name.strip() or existing.full_name
-        existing.is_active = True
-        existing.set_password(password)
-        existing.full_clean(exclude=["password"])
-        existing.save(update_fields=["full_name", "is_active", "password"])
-        user = existing
-    else:
-        # The new person keeps the language they read the invitation page in.
-        user = user_create(
-            email=invitation.email,
-            full_name=full_name or invitation.full_name,
-            password=password,
-            preferred_language=translation.get_supported_language_variant(
-                translation.get_language() or settings.LANGUAGE_CODE
-            ),
-        )
-    address, _created = EmailAddress.objects.get_or_create(
-        user=user, email__iexact=user.email, defaults={"email": user.email, "primary": True}
-    )
-    if not address.verified:
-        address.verified = True
-        address.save(update_fields=["verified"])
-
+    user = _accepting_user(invitation, user=user, full_name=full_name, password=password)
+    _mark_address_verified(user)
     if invitation.office_id:
-        office = invitation.office
-        reports_to = _resolve_reports_to(invitation, office)
-        if reports_to is not None and reports_to.pk == user.pk:
-            reports_to = None
-        previous = (
-            Membership.objects.select_for_update()
-            .filter(user=user, ended_at__isnull=True)
-            .exclude(office=office)
-            .first()
-        )
-        if previous is not None and previous.role == Membership.Role.MANAGER:
-            managers = [
-                m for m in _lock_office_staff(previous.office) if m.role == Membership.Role.MANAGER
-            ]
-            if len(managers) <= 1:
-                raise ValidationError(
-                    _(
-                        "You are the only manager of %(office)s. Make someone else a manager "
-                        "there before moving to another office."
-                    )
-                    % {"office": previous.office.name}
-                )
-        if previous is not None:
-            # Those who reported to the person in their old office move up a level.
-            Membership.objects.filter(
-                office=previous.office_id, ended_at__isnull=True, reports_to=user
-            ).update(reports_to=previous.reports_to_id)
-        membership_start(user=user, office=office, role=invitation.role, reports_to=reports_to)
-        if invitation.role in LEADER_ROLES:
-            _attach_waiting_reports(leader=user, office=office)
+        office = _join_office(invitation, user)
     else:
         office = None
-        role, created = AssociationRole.objects.get_or_create(
-            user=user,
-            association=invitation.association,
-            defaults={"role": invitation.association_role},
-        )
-        if not created and role.role != invitation.association_role:
-            role.role = invitation.association_role
-            role.full_clean()
-            role.save(update_fields=["role"])
+        _take_association_role(invitation, user)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -442,31 +481,24 @@ def _lock_office_staff(office: Office) -> list[Membership]:
     return list(Membership.objects.select_for_update().filter(office=office, ended_at__isnull=True))
 
 
-@transaction.atomic
-def membership_update(
-    *,
-    membership: Membership,
-    role: str,
-    reports_to: User | None,
-    by: User,
-    request=None,
-) -> Membership:
-    """Change a person's role and whom they report to, keeping the office consistent."""
-    office = membership.office
-    staff = {m.pk: m for m in _lock_office_staff(office)}
-    membership = staff.get(membership.pk)
-    if membership is None:
+def _locked_member(membership: Membership, office: Office) -> tuple[Membership, list[Membership]]:
+    """The membership, read again under the lock on its office's staff, and that staff."""
+    staff = _lock_office_staff(office)
+    locked = next((m for m in staff if m.pk == membership.pk), None)
+    if locked is None:
         raise ValidationError(_("This person is no longer a member of the office."))
+    return locked, staff
+
+
+def _check_role(membership: Membership, role: str, staff: list[Membership]) -> None:
     if role not in Membership.Role.values:
         raise ValidationError({"role": _("Choose official, supervisor or manager.")})
-    managers = [m for m in staff.values() if m.role == Membership.Role.MANAGER]
-    demoting_manager = membership.role == Membership.Role.MANAGER != role
-    if demoting_manager and len(managers) <= 1:
+    if role != Membership.Role.MANAGER and _is_last_manager(membership, staff):
         raise ValidationError(
             {"role": _("The office needs at least one manager. Make someone else a manager first.")}
         )
     if role == Membership.Role.OFFICIAL and any(
-        m.reports_to_id == membership.user_id for m in staff.values()
+        m.reports_to_id == membership.user_id for m in staff
     ):
         raise ValidationError(
             {
@@ -476,31 +508,37 @@ def membership_update(
                 )
             }
         )
-    if reports_to is not None:
-        if reports_to.pk == membership.user_id:
-            raise ValidationError({"reports_to": _("A person cannot report to themselves.")})
-        leader = next((m for m in staff.values() if m.user_id == reports_to.pk), None)
-        if leader is None or leader.role not in LEADER_ROLES or not reports_to.is_active:
-            raise ValidationError(
-                {"reports_to": _("Choose a supervisor or manager of this office.")}
-            )
-        if _reports_chain_includes(start=reports_to, target=membership.user, office=office):
-            raise ValidationError(
-                {
-                    "reports_to": _(
-                        "%(name)s already reports to this person, directly or indirectly."
-                    )
-                    % {"name": reports_to.full_name}
-                }
-            )
-    old_role, old_boss = membership.role, membership.reports_to_id
-    if old_role == role and old_boss == (reports_to.pk if reports_to else None):
-        return membership
-    membership.role = role
-    membership.reports_to = reports_to
-    membership.full_clean()
-    membership.save(update_fields=["role", "reports_to"])
-    if old_role != role:
+
+
+def _check_reports_to(
+    membership: Membership, reports_to: User | None, staff: list[Membership], office: Office
+) -> None:
+    if reports_to is None:
+        return
+    if reports_to.pk == membership.user_id:
+        raise ValidationError({"reports_to": _("A person cannot report to themselves.")})
+    leader = next((m for m in staff if m.user_id == reports_to.pk), None)
+    if leader is None or leader.role not in LEADER_ROLES or not reports_to.is_active:
+        raise ValidationError({"reports_to": _("Choose a supervisor or manager of this office.")})
+    if _reports_chain_includes(start=reports_to, target=membership.user, office=office):
+        raise ValidationError(
+            {
+                "reports_to": _("%(name)s already reports to this person, directly or indirectly.")
+                % {"name": reports_to.full_name}
+            }
+        )
+
+
+def _record_membership_change(
+    membership: Membership,
+    *,
+    old_role: str,
+    old_boss: int | None,
+    office: Office,
+    by: User,
+    request,
+) -> None:
+    if old_role != membership.role:
         audit_record(
             action="membership.role_changed",
             actor=by,
@@ -508,7 +546,7 @@ def membership_update(
             office=office,
             request=request,
             old=old_role,
-            new=role,
+            new=membership.role,
         )
     if old_boss != membership.reports_to_id:
         audit_record(
@@ -520,6 +558,32 @@ def membership_update(
             old=old_boss,
             new=membership.reports_to_id,
         )
+
+
+@transaction.atomic
+def membership_update(
+    *,
+    membership: Membership,
+    role: str,
+    reports_to: User | None,
+    by: User,
+    request=None,
+) -> Membership:
+    """Change a person's role and whom they report to, keeping the office consistent."""
+    office = membership.office
+    membership, staff = _locked_member(membership, office)
+    _check_role(membership, role, staff)
+    _check_reports_to(membership, reports_to, staff, office)
+    old_role, old_boss = membership.role, membership.reports_to_id
+    if old_role == role and old_boss == (reports_to.pk if reports_to else None):
+        return membership
+    membership.role = role
+    membership.reports_to = reports_to
+    membership.full_clean()
+    membership.save(update_fields=["role", "reports_to"])
+    _record_membership_change(
+        membership, old_role=old_role, old_boss=old_boss, office=office, by=by, request=request
+    )
     return membership
 
 
@@ -527,12 +591,8 @@ def membership_update(
 def membership_deactivate(*, membership: Membership, by: User, request=None) -> Membership:
     """End a person's membership; their records stay. Without another role they cannot sign in."""
     office = membership.office
-    staff = {m.pk: m for m in _lock_office_staff(office)}
-    membership = staff.get(membership.pk)
-    if membership is None:
-        raise ValidationError(_("This person is no longer a member of the office."))
-    managers = [m for m in staff.values() if m.role == Membership.Role.MANAGER]
-    if membership.role == Membership.Role.MANAGER and len(managers) <= 1:
+    membership, staff = _locked_member(membership, office)
+    if _is_last_manager(membership, staff):
         raise ValidationError(
             _("The office needs at least one manager. Make someone else a manager first.")
         )
@@ -641,6 +701,13 @@ def association_members_changed(*, association: Association) -> None:
     Association.objects.filter(pk=association.pk).update(members_version=F("members_version") + 1)
 
 
+def _association_offices_changed(
+    *, action: str, association: Association, office: Office, by: User, request
+) -> None:
+    audit_record(action=action, actor=by, obj=association, office=office, request=request)
+    association_members_changed(association=association)
+
+
 @transaction.atomic
 def association_office_add(
     *, association: Association, office: Office, by: User, request=None
@@ -650,14 +717,13 @@ def association_office_add(
     if association.offices.filter(pk=office.pk).exists():
         raise ValidationError(_("This office is already a member."))
     association.offices.add(office)
-    audit_record(
+    _association_offices_changed(
         action="association.office_added",
-        actor=by,
-        obj=association,
+        association=association,
         office=office,
+        by=by,
         request=request,
     )
-    association_members_changed(association=association)
 
 
 @transaction.atomic
@@ -677,14 +743,13 @@ def association_office_create(
     office.full_clean()
     office.save()
     association.offices.add(office)
-    audit_record(
+    _association_offices_changed(
         action="association.office_created",
-        actor=by,
-        obj=association,
+        association=association,
         office=office,
+        by=by,
         request=request,
     )
-    association_members_changed(association=association)
     if manager_email:
         invitation_create(
             office=office,
@@ -704,14 +769,13 @@ def association_office_remove(
     """Remove an office from the association (the office and its people are untouched)."""
     Association.objects.select_for_update().get(pk=association.pk)
     association.offices.remove(office)
-    audit_record(
+    _association_offices_changed(
         action="association.office_removed",
-        actor=by,
-        obj=association,
+        association=association,
         office=office,
+        by=by,
         request=request,
     )
-    association_members_changed(association=association)
 
 
 @transaction.atomic

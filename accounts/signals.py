@@ -77,21 +77,21 @@ def _record_self(action: str, request, user, **details):
     audit_own(action=action, user=user, request=request, **details)
 
 
-def on_password_changed(sender, request, user, **kwargs):
+def _record_and_end_other_sessions(action: str, request, user) -> None:
     from .services import user_sessions_end
 
-    _record_self("auth.password_changed", request, user)
+    _record_self(action, request, user)
     # Keep the session that changed the password, end every other one.
     keep = request.session.session_key if request is not None else None
     user_sessions_end(user=user, keep_session_key=keep)
 
 
-def on_password_set(sender, request, user, **kwargs):
-    from .services import user_sessions_end
+def on_password_changed(sender, request, user, **kwargs):
+    _record_and_end_other_sessions("auth.password_changed", request, user)
 
-    _record_self("auth.password_set", request, user)
-    keep = request.session.session_key if request is not None else None
-    user_sessions_end(user=user, keep_session_key=keep)
+
+def on_password_set(sender, request, user, **kwargs):
+    _record_and_end_other_sessions("auth.password_set", request, user)
 
 
 def on_password_reset(sender, request, user, **kwargs):

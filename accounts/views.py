@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.http import INVALID, add_errors, attachment, bound, form_view
+from core.http import INVALID, attachment, bound, form_view
 
 from . import exports, services
 from .forms import (
@@ -134,6 +134,25 @@ def invitation_revoke(request, pk):
     )
 
 
+def _invitation_gone(request, invitation, state: str):
+    return render(
+        request,
+        "accounts/invitation_gone.html",
+        {"invitation": invitation, "state": state},
+        status=410,
+    )
+
+
+def _welcome(request, invitation, user, *, signed_in: bool):
+    if not signed_in:
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # The password was just set: count it as a sign-in, so the first pledge
+        # does not ask for it again.
+        record_authentication(request, user, method="password", email=user.email)
+    messages.success(request, _("Welcome to %(place)s.") % {"place": invitation.target})
+    return redirect("home")
+
+
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -143,12 +162,7 @@ def invitation_accept(request, token):
         raise Http404("No such invitation.")
     state = services.invitation_state(invitation)
     if state != "pending":
-        return render(
-            request,
-            "accounts/invitation_gone.html",
-            {"invitation": invitation, "state": state},
-            status=410,
-        )
+        return _invitation_gone(request, invitation, state)
     existing = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
     signed_in = request.user.is_authenticated
     context = {"invitation": invitation, "existing": existing}
@@ -162,42 +176,24 @@ def invitation_accept(request, token):
         form = ConfirmForm(*bound(request), user=request.user)
     else:
         form = InvitationAcceptForm(*bound(request), invitation=invitation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.invitation_accept(
+    try:
+        return form_view(
+            request,
+            form,
+            save=lambda: services.invitation_accept(
                 invitation=invitation,
                 user=request.user if signed_in else None,
                 full_name=form.cleaned_data.get("full_name", ""),
                 password=form.cleaned_data.get("password1", ""),
                 request=request,
-            )
-        except services.InvitationUnusable as error:
-            return render(
-                request,
-                "accounts/invitation_gone.html",
-                {"invitation": invitation, "state": str(error)},
-                status=410,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            if not signed_in:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                # The password was just set: count it as a sign-in, so the first pledge
-                # does not ask for it again.
-                record_authentication(request, user, method="password", email=user.email)
-            messages.success(
-                request,
-                _("Welcome to %(place)s.") % {"place": invitation.target},
-            )
-            return redirect("home")
-    context["form"] = form
-    return render(
-        request,
-        "accounts/invitation_accept.html",
-        context,
-        status=INVALID if form.is_bound else 200,
-    )
+            ),
+            done=lambda user: _welcome(request, invitation, user, signed_in=signed_in),
+            template="accounts/invitation_accept.html",
+            context=context,
+        )
+    except services.InvitationUnusable as error:
+        # Used, revoked or expired since the check above (another tab, a form left open).
+        return _invitation_gone(request, invitation, str(error))
 
 
 @require_http_methods(["GET", "POST"])

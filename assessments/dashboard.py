@@ -7,18 +7,20 @@ from accounts.models import Membership
 from .models import Assessment
 from .selectors import item_count
 
+# Built once; each request filters a copy. Unordered: there is one per person and cycle.
+_WITH_PROGRESS = Assessment.objects.annotate(
+    answered=Count(
+        "responses", filter=Q(responses__rating__isnull=False) | Q(responses__not_applicable=True)
+    )
+).order_by()
+
 
 def home_context(user, membership, cycle) -> dict:
     """This cycle's assessment, its progress, and how many team assessments await review
     (one query; two for those who can review)."""
     if membership is None or cycle is None:
         return {"assessment": None}
-    answered = Q(responses__rating__isnull=False) | Q(responses__not_applicable=True)
-    assessment = (
-        Assessment.objects.filter(user=user, cycle=cycle)
-        .annotate(answered=Count("responses", filter=answered))
-        .first()
-    )
+    assessment = next(iter(_WITH_PROGRESS.filter(user=user, cycle=cycle)), None)
     to_review = 0
     if membership.role != Membership.Role.OFFICIAL or getattr(membership, "has_reports", True):
         to_review = Assessment.objects.filter(

@@ -10,6 +10,7 @@ from accounts.models import Membership, User
 from pledges.models import RatingLevel, Standard
 
 from .models import COMMENT_MAX, GOAL_MAX, NA_REASON_MAX, NOTE_MAX, Assessment, Review
+from .selectors import per_edition
 from .services import Answer, Goal, ReviewAnswer
 
 NA = "na"
@@ -25,8 +26,49 @@ def _foreign_keys(data, known: set[int], prefix: str) -> bool:
     return False
 
 
+def _edition_fields(standards: list[Standard], scale: list[RatingLevel]) -> dict:
+    """An edition's item and goal fields. They depend on the edition alone and no form
+    changes them, so they are built once per edition and shared (see `per_edition`)."""
+    rating_choices = [(str(level.value), level.label) for level in scale] + [
+        (NA, _("Not applicable"))
+    ]
+    fields = {}
+    for standard in standards:
+        for item in standard.items.all():
+            fields[f"item_{item.pk}_rating"] = forms.ChoiceField(
+                label=item.title,
+                choices=rating_choices,
+                required=False,
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": _("Choose one of the ratings on the scale.")},
+            )
+            fields[f"item_{item.pk}_na_reason"] = forms.CharField(
+                label=_("Why it does not apply"), max_length=NA_REASON_MAX, required=False
+            )
+            fields[f"item_{item.pk}_comment"] = forms.CharField(
+                label=_("Comment or example (optional)"),
+                max_length=COMMENT_MAX,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        fields[f"goal_{standard.pk}_text"] = forms.CharField(
+            label=_("Improvement goal (optional)"),
+            max_length=GOAL_MAX,
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+        fields[f"goal_{standard.pk}_date"] = forms.DateField(
+            label=_("Target date (optional)"),
+            required=False,
+            widget=forms.DateInput(attrs={"type": "date"}),
+            error_messages={"invalid": _("Enter a date such as 2026-12-31.")},
+        )
+    return fields
+
+
 class AssessmentForm(forms.Form):
-    """All of an assessment's items and goals; fields are named after item and standard ids."""
+    """All of an assessment's items and goals, as posted; fields are named after item and
+    standard ids. The page itself is drawn by `assessments.grid`."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     action = forms.ChoiceField(
@@ -40,66 +82,19 @@ class AssessmentForm(forms.Form):
         assessment: Assessment,
         standards: list[Standard],
         scale: list[RatingLevel],
-        responses: dict,
-        goals: dict,
         **kwargs,
     ):
         self.user = user
         self.assessment = assessment
         self.standards = standards
         self.scale = scale
-        initial = {"version": assessment.version}
-        rating_choices = [(str(level.value), level.label) for level in scale] + [
-            (NA, _("Not applicable"))
-        ]
-        super().__init__(*args, initial=initial, **kwargs)
-        self.item_ids = set()
-        self.standard_ids = set()
-        for standard in standards:
-            self.standard_ids.add(standard.pk)
-            for item in standard.items.all():
-                self.item_ids.add(item.pk)
-                response = responses.get(item.pk)
-                self.fields[f"item_{item.pk}_rating"] = forms.ChoiceField(
-                    label=item.title,
-                    choices=rating_choices,
-                    required=False,
-                    widget=forms.RadioSelect,
-                    error_messages={"invalid_choice": _("Choose one of the ratings on the scale.")},
-                )
-                self.fields[f"item_{item.pk}_na_reason"] = forms.CharField(
-                    label=_("Why it does not apply"), max_length=NA_REASON_MAX, required=False
-                )
-                self.fields[f"item_{item.pk}_comment"] = forms.CharField(
-                    label=_("Comment or example (optional)"),
-                    max_length=COMMENT_MAX,
-                    required=False,
-                    widget=forms.Textarea(attrs={"rows": 2}),
-                )
-                if response is not None:
-                    self.initial[f"item_{item.pk}_rating"] = (
-                        NA
-                        if response.not_applicable
-                        else (str(response.rating) if response.rating else "")
-                    )
-                    self.initial[f"item_{item.pk}_na_reason"] = response.na_reason
-                    self.initial[f"item_{item.pk}_comment"] = response.comment
-            goal = goals.get(standard.pk)
-            self.fields[f"goal_{standard.pk}_text"] = forms.CharField(
-                label=_("Improvement goal (optional)"),
-                max_length=GOAL_MAX,
-                required=False,
-                widget=forms.Textarea(attrs={"rows": 2}),
-            )
-            self.fields[f"goal_{standard.pk}_date"] = forms.DateField(
-                label=_("Target date (optional)"),
-                required=False,
-                widget=forms.DateInput(attrs={"type": "date"}),
-                error_messages={"invalid": _("Enter a date such as 2026-12-31.")},
-            )
-            if goal is not None:
-                self.initial[f"goal_{standard.pk}_text"] = goal.goal
-                self.initial[f"goal_{standard.pk}_date"] = goal.target_date
+        super().__init__(*args, initial={"version": assessment.version}, **kwargs)
+        edition_id = assessment.cycle.edition_id
+        self.fields.update(
+            per_edition((edition_id, "form-fields"), lambda: _edition_fields(standards, scale))
+        )
+        self.item_ids = {item.pk for standard in standards for item in standard.items.all()}
+        self.standard_ids = {standard.pk for standard in standards}
 
     def clean_version(self):
         version = self.cleaned_data["version"]

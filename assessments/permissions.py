@@ -13,22 +13,21 @@ from accounts.models import Membership, User
 
 from .models import Assessment
 
+_CURRENT = Membership.objects.filter(user=OuterRef("user_id"), ended_at__isnull=True)
+# Built once, filtered per request: putting it together costs as much as running it.
+_ASSESSMENTS = Assessment.objects.select_related(
+    "user", "cycle", "cycle__edition", "office", "reviewer"
+).annotate(
+    official_office_id=Subquery(_CURRENT.values("office_id")[:1]),
+    official_reports_to_id=Subquery(_CURRENT.values("reports_to_id")[:1]),
+)
+
 
 def _get(assessment_id) -> Assessment:
     """The assessment with what `relation` needs: the official's current office and
     supervisor come along as `official_office_id` and `official_reports_to_id`."""
-    current = Membership.objects.filter(user=OuterRef("user_id"), ended_at__isnull=True)
     try:
-        return (
-            Assessment.objects.select_related(
-                "user", "cycle", "cycle__edition", "office", "reviewer"
-            )
-            .annotate(
-                official_office_id=Subquery(current.values("office_id")[:1]),
-                official_reports_to_id=Subquery(current.values("reports_to_id")[:1]),
-            )
-            .get(pk=int(assessment_id))
-        )
+        return _ASSESSMENTS.get(pk=int(assessment_id))
     except (Assessment.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such assessment.")) from None
 
@@ -63,21 +62,24 @@ def relation(user: User, assessment: Assessment) -> str | None:
     return None
 
 
-def assessment_for_viewer(user: User, assessment_id) -> Assessment:
-    """An assessment the user may read: their own, a direct report's, one they review, or
-    (for a manager) one in their office."""
-    assessment = _get(assessment_id)
-    if relation(user, assessment) is None:
-        raise Http404(_("No such assessment."))
-    return assessment
-
-
-def assessment_for_owner(user: User, assessment_id) -> Assessment:
-    """The user's own assessment; anyone else's is 404, or 403 for those who may read it."""
+def _visible(user: User, assessment_id) -> tuple[Assessment, str]:
+    """The assessment and how the user stands to it; 404 when they may not know of it."""
     assessment = _get(assessment_id)
     how = relation(user, assessment)
     if how is None:
         raise Http404(_("No such assessment."))
+    return assessment, how
+
+
+def assessment_for_viewer(user: User, assessment_id) -> Assessment:
+    """An assessment the user may read: their own, a direct report's, one they review, or
+    (for a manager) one in their office."""
+    return _visible(user, assessment_id)[0]
+
+
+def assessment_for_owner(user: User, assessment_id) -> Assessment:
+    """The user's own assessment; anyone else's is 404, or 403 for those who may read it."""
+    assessment, how = _visible(user, assessment_id)
     if how != "owner":
         raise PermissionDenied(_("Only the person assessed can change these answers."))
     return assessment
@@ -85,10 +87,7 @@ def assessment_for_owner(user: User, assessment_id) -> Assessment:
 
 def assessment_for_reviewer(user: User, assessment_id) -> Assessment:
     """An assessment the user is assigned to review (never their own)."""
-    assessment = _get(assessment_id)
-    how = relation(user, assessment)
-    if how is None:
-        raise Http404(_("No such assessment."))
+    assessment, how = _visible(user, assessment_id)
     if how == "owner":
         raise PermissionDenied(_("You cannot review your own assessment."))
     if how != "reviewer":
@@ -98,10 +97,7 @@ def assessment_for_reviewer(user: User, assessment_id) -> Assessment:
 
 def assessment_for_manager(user: User, assessment_id) -> Assessment:
     """An assessment in the office the user manages."""
-    assessment = _get(assessment_id)
-    how = relation(user, assessment)
-    if how is None:
-        raise Http404(_("No such assessment."))
+    assessment, _how = _visible(user, assessment_id)
     membership = user.active_membership
     if membership.role != Membership.Role.MANAGER or membership.office_id != assessment.office_id:
         raise PermissionDenied(_("Only this office's manager can do this."))

@@ -25,13 +25,25 @@ def assessment_for_user(user: User, cycle: Cycle) -> Assessment | None:
 
 
 # An edition's text does not change once published (editions are loaded from fixtures and
-# a new text is a new edition), so each server process reads its structure once. Saving or
-# deleting any part of an edition empties the cache (for tests and the admin).
-_EDITION_CACHE: dict[tuple[str, int], list] = {}
+# a new text is a new edition), so each server process reads its structure once, and
+# builds once what depends on it alone (the form's fields, the grid's fragments). Saving
+# or deleting any part of an edition empties the cache (an unpublished edition in the
+# admin, and test databases).
+_EDITION_CACHE: dict[tuple, object] = {}
 
 
 def _forget_editions(**kwargs) -> None:
     _EDITION_CACHE.clear()
+
+
+def per_edition(key: tuple, build):
+    """What `build()` makes of an edition, kept for this process under `key`, whose
+    first parts name the edition (and the language, when the result is in words)."""
+    try:
+        return _EDITION_CACHE[key]
+    except KeyError:
+        value = _EDITION_CACHE[key] = build()
+        return value
 
 
 for _model in (Edition, Standard, ApplicationItem, RatingLevel):
@@ -77,6 +89,18 @@ def item_count(edition_id: int) -> int:
 
 def responses_by_item(assessment: Assessment) -> dict[int, ItemResponse]:
     return {r.item_id: r for r in ItemResponse.objects.filter(assessment=assessment)}
+
+
+def saved_answers(assessment: Assessment) -> tuple[list[tuple], list[tuple]]:
+    """The answers and goals as saved, as plain rows for the form (two queries):
+    (item id, rating, not applicable, reason, comment) and (standard id, goal, date)."""
+    answers = ItemResponse.objects.filter(assessment=assessment).values_list(
+        "item_id", "rating", "not_applicable", "na_reason", "comment"
+    )
+    goals = StandardGoal.objects.filter(assessment=assessment).values_list(
+        "standard_id", "goal", "target_date"
+    )
+    return list(answers), list(goals)
 
 
 def goals_by_standard(assessment: Assessment) -> dict[int, StandardGoal]:

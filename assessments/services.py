@@ -2,11 +2,15 @@
 
 All state changes go through `_change_state`, the single place where a transition is
 recorded, audited and announced, and where the report summaries are kept current.
+`assessments_import` alone loads finished history in bulk, with its own times, and then
+rebuilds the summaries.
 """
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -31,7 +35,7 @@ from .models import (
     Transition,
 )
 from .selectors import rating_scale, standards_with_items
-from .summaries import summaries_apply
+from .summaries import summaries_apply, summaries_rebuild
 
 State = Assessment.State
 
@@ -89,16 +93,19 @@ class ReviewAnswer:
 # ----------------------------------------------------------------------------- helpers
 
 
+# Built once (putting it together costs as much as running it); never evaluated itself.
+_LOCKED = Assessment.objects.select_for_update(of=("self",)).select_related(
+    "cycle", "cycle__edition", "user", "office", "reviewer"
+)
+
+
 def _lock(assessment: Assessment) -> Assessment:
     """The assessment re-read under a row lock, with what the checks need."""
-    return (
-        Assessment.objects.select_for_update(of=("self",))
-        .select_related("cycle", "cycle__edition", "user", "office", "reviewer")
-        .get(pk=assessment.pk)
-    )
+    return _LOCKED.get(pk=assessment.pk)
 
 
-def _require_open(cycle: Cycle) -> None:
+def require_open(cycle: Cycle) -> None:
+    """Refuse any change once the cycle has closed."""
     if not cycle.is_open():
         raise AssessmentRefused(
             _("The %(cycle)s cycle is closed; assessments can no longer be changed.")
@@ -112,12 +119,31 @@ def _require_owner(assessment: Assessment, by: User) -> None:
         raise AssessmentRefused(_("Only the person assessed can change these answers."), status=403)
 
 
-def _require_editable(assessment: Assessment) -> None:
+def require_editable(assessment: Assessment) -> None:
+    """Refuse changes to answers once submitted (until returned or reopened)."""
     if not assessment.is_editable:
         raise AssessmentRefused(
             _("This assessment is %(state)s and can no longer be edited.")
             % {"state": assessment.get_state_display().lower()},
             status=409,
+        )
+
+
+def require_submittable(assessment: Assessment) -> None:
+    """Refuse to submit what is already submitted or accepted."""
+    if not assessment.is_editable:
+        raise AssessmentRefused(
+            _("This assessment is already %(state)s.")
+            % {"state": assessment.get_state_display().lower()}
+        )
+
+
+def require_submitted(assessment: Assessment) -> None:
+    """Refuse to review anything but a submitted assessment."""
+    if assessment.state != State.SUBMITTED:
+        raise AssessmentRefused(
+            _("Only a submitted assessment can be reviewed; this one is %(state)s.")
+            % {"state": assessment.get_state_display().lower()}
         )
 
 
@@ -174,12 +200,8 @@ def _email_people(
         )
 
 
-def _change_state(
-    *, assessment: Assessment, action: str, to_state: str, by: User, note: str = ""
-) -> Transition:
-    """Move a locked assessment to a new state: record, audit, notify."""
-    now = timezone.now()
-    from_state = assessment.state
+def _stamp(assessment: Assessment, to_state: str, now) -> list[str]:
+    """Set the state, version and times of a move to `to_state`; the fields changed."""
     assessment.state = to_state
     assessment.version += 1
     assessment.updated_at = now
@@ -193,19 +215,54 @@ def _change_state(
     elif assessment.accepted_at is not None:
         assessment.accepted_at = None
         fields.append("accepted_at")
-    if action == Transition.Action.SUBMITTED or (
-        assessment.reviewer_id is None and to_state == State.SUBMITTED
+    return fields
+
+
+def _assign_reviewer(assessment: Assessment) -> bool:
+    """The official's supervisor becomes the reviewer; True if that changed it."""
+    membership = _current_membership(assessment.user)
+    if (
+        membership is None
+        or not membership.reports_to_id
+        or membership.reports_to_id == assessment.reviewer_id
     ):
-        # Reporting lines decide the reviewer at first submission; managers reassign after.
-        membership = _current_membership(assessment.user)
-        if (
-            membership is not None
-            and membership.reports_to_id
-            and membership.reports_to_id != assessment.reviewer_id
-        ):
-            assessment.reviewer_id = membership.reports_to_id
-            assessment.reviewer = membership.reports_to
-            fields.append("reviewer")
+        return False
+    assessment.reviewer_id = membership.reports_to_id
+    assessment.reviewer = membership.reports_to
+    return True
+
+
+def _notify(*, assessment: Assessment, action: str, by: User, note: str) -> None:
+    """Email the people a state change concerns, never the person who made it."""
+    reviewer = assessment.reviewer if assessment.reviewer_id else None
+    if action in (Transition.Action.SUBMITTED, Transition.Action.RESUBMITTED):
+        recipients = [reviewer]
+    elif action == Transition.Action.REOPENED:
+        recipients = [assessment.user, reviewer]
+    else:
+        recipients = [assessment.user]
+    _email_people(
+        assessment=assessment,
+        template=action,
+        recipients=[p for p in recipients if p is not None and p.pk != by.pk],
+        by=by,
+        note=note,
+    )
+
+
+def _change_state(
+    *, assessment: Assessment, action: str, to_state: str, by: User, note: str = ""
+) -> Transition:
+    """Move a locked assessment to a new state: record, keep the summaries, audit, notify."""
+    now = timezone.now()
+    from_state = assessment.state
+    fields = _stamp(assessment, to_state, now)
+    # Reporting lines decide the reviewer at first submission; managers reassign after.
+    first = action == Transition.Action.SUBMITTED
+    if (first or (assessment.reviewer_id is None and to_state == State.SUBMITTED)) and (
+        _assign_reviewer(assessment)
+    ):
+        fields.append("reviewer")
     assessment.full_clean(validate_constraints=False, validate_unique=False)
     assessment.save(update_fields=fields)
     summaries_apply(assessment=assessment, from_state=from_state, to_state=to_state)
@@ -230,20 +287,7 @@ def _change_state(
         version=assessment.version,
         note=note or None,
     )
-    reviewer = assessment.reviewer if assessment.reviewer_id else None
-    if action in (Transition.Action.SUBMITTED, Transition.Action.RESUBMITTED):
-        recipients = [reviewer]
-    elif action == Transition.Action.REOPENED:
-        recipients = [assessment.user, reviewer]
-    else:
-        recipients = [assessment.user]
-    _email_people(
-        assessment=assessment,
-        template=action,
-        recipients=[p for p in recipients if p is not None and p.pk != by.pk],
-        by=by,
-        note=note,
-    )
+    _notify(assessment=assessment, action=action, by=by, note=note)
     return transition
 
 
@@ -253,7 +297,7 @@ def _change_state(
 @transaction.atomic
 def assessment_start(*, user: User, cycle: Cycle, copy_previous: bool = False) -> Assessment:
     """Find or create the person's assessment for the cycle, optionally from last cycle's."""
-    _require_open(cycle)
+    require_open(cycle)
     membership = _current_membership(user)
     if membership is None:
         raise AssessmentRefused(
@@ -275,13 +319,60 @@ def assessment_start(*, user: User, cycle: Cycle, copy_previous: bool = False) -
     return assessment
 
 
+def _copied_answers(assessment, earlier, items, version, now) -> list[ItemResponse]:
+    """Last cycle's answers for the items not answered yet. Editions may differ between
+    cycles: the same standard and item number is the same item."""
+    by_code = {(i.standard.number, i.number): i for i in items.values()}
+    existing = {r.item_id: r for r in assessment.responses.all()}
+    copies = []
+    for old in ItemResponse.objects.filter(assessment=earlier).select_related("item__standard"):
+        item = by_code.get((old.item.standard.number, old.item.number))
+        if item is None or (item.pk in existing and existing[item.pk].is_answered):
+            continue
+        copies.append(
+            ItemResponse(
+                assessment=assessment,
+                item=item,
+                rating=old.rating,
+                not_applicable=old.not_applicable,
+                na_reason=old.na_reason,
+                comment=old.comment,
+                changed_in_version=version,
+                updated_at=now,
+            )
+        )
+    return copies
+
+
+def _copied_goals(assessment, earlier, items, version, now) -> list[StandardGoal]:
+    """Last cycle's goals for the standards without one. Their target dates have passed:
+    the person sets new ones."""
+    existing = {g.standard_id: g for g in assessment.goals.all()}
+    standards = {i.standard.number: i.standard for i in items.values()}
+    goals = []
+    for old in StandardGoal.objects.filter(assessment=earlier).select_related("standard"):
+        standard = standards.get(old.standard.number)
+        if standard is None or (standard.pk in existing and existing[standard.pk].goal):
+            continue
+        goals.append(
+            StandardGoal(
+                assessment=assessment,
+                standard=standard,
+                goal=old.goal,
+                changed_in_version=version,
+                updated_at=now,
+            )
+        )
+    return goals
+
+
 @transaction.atomic
 def assessment_copy_previous(*, assessment: Assessment, by: User, version: int) -> Assessment:
     """Copy last cycle's answers and goals into the items not yet answered; stays a draft."""
     assessment = _lock(assessment)
     _require_owner(assessment, by)
-    _require_open(assessment.cycle)
-    _require_editable(assessment)
+    require_open(assessment.cycle)
+    require_editable(assessment)
     if assessment.version != version:
         raise SaveConflict(
             _("Your assessment changed since you opened this page. Reload it and try again."),
@@ -297,48 +388,11 @@ def assessment_copy_previous(*, assessment: Assessment, by: User, version: int) 
     if earlier is None:
         raise AssessmentRefused(_("There is no assessment from last cycle to start from."))
     items = _edition_items(assessment)
-    by_code = {(i.standard.number, i.number): i for i in items.values()}
-    existing = {r.item_id: r for r in assessment.responses.all()}
-    new_version = assessment.version + 1
     now = timezone.now()
-    copies = []
-    for old in ItemResponse.objects.filter(assessment=earlier).select_related("item__standard"):
-        # Editions may differ between cycles; the same standard and item number is the same item.
-        item = by_code.get((old.item.standard.number, old.item.number))
-        if item is None or (item.pk in existing and existing[item.pk].is_answered):
-            continue
-        copies.append(
-            ItemResponse(
-                assessment=assessment,
-                item=item,
-                rating=old.rating,
-                not_applicable=old.not_applicable,
-                na_reason=old.na_reason,
-                comment=old.comment,
-                changed_in_version=new_version,
-                updated_at=now,
-            )
-        )
+    assessment.version += 1
+    copies = _copied_answers(assessment, earlier, items, assessment.version, now)
     _upsert_responses(copies)
-    goals = []
-    existing_goals = {g.standard_id: g for g in assessment.goals.all()}
-    standards = {i.standard.number: i.standard for i in items.values()}
-    for old in StandardGoal.objects.filter(assessment=earlier).select_related("standard"):
-        standard = standards.get(old.standard.number)
-        if standard is None or (standard.pk in existing_goals and existing_goals[standard.pk].goal):
-            continue
-        # Last cycle's target date has passed; the person sets a new one.
-        goals.append(
-            StandardGoal(
-                assessment=assessment,
-                standard=standard,
-                goal=old.goal,
-                changed_in_version=new_version,
-                updated_at=now,
-            )
-        )
-    _upsert_goals(goals)
-    assessment.version = new_version
+    _upsert_goals(_copied_goals(assessment, earlier, items, assessment.version, now))
     assessment.updated_at = now
     assessment.save(update_fields=["version", "updated_at"])
     audit_record(
@@ -401,13 +455,121 @@ def _validate_answer(item_id: int, answer: Answer, scale: set[int]) -> None:
     _check_text(answer.na_reason, NA_REASON_MAX, _("A not-applicable reason"))
 
 
-def _response_key(response: ItemResponse) -> tuple:
-    return (response.rating, response.not_applicable, response.na_reason, response.comment)
-
-
 def _answer_key(answer: Answer) -> tuple:
     reason = answer.na_reason if answer.not_applicable else ""
     return (answer.rating, answer.not_applicable, reason, answer.comment)
+
+
+def _validate_save(assessment, items: dict, answers: dict, goals: dict) -> None:
+    if set(answers) - set(items):
+        raise InvalidAnswers(_("The form contained items that are not part of this assessment."))
+    if set(goals) - {item.standard_id for item in items.values()}:
+        raise InvalidAnswers(
+            _("The form contained standards that are not part of this assessment.")
+        )
+    scale = _scale(assessment)
+    for item_id, answer in answers.items():
+        _validate_answer(item_id, answer, scale)
+    for goal in goals.values():
+        _check_text(goal.goal, GOAL_MAX, _("An improvement goal"))
+
+
+def _saved(assessment: Assessment) -> tuple[dict, dict]:
+    """The saved answers and goals as plain rows, by item and by standard (two queries)."""
+    answers = {
+        row[0]: row[1:]
+        for row in assessment.responses.values_list(
+            "item_id", "rating", "not_applicable", "na_reason", "comment", "changed_in_version"
+        )
+    }
+    goals = {
+        row[0]: row[1:]
+        for row in assessment.goals.values_list(
+            "standard_id", "goal", "target_date", "changed_in_version"
+        )
+    }
+    return answers, goals
+
+
+def _refuse_conflicts(assessment, items, version, answers, goals, saved, saved_goals) -> None:
+    """Saved elsewhere since the form was loaded at `version`: refuse if anything changed
+    since then is now sent differently. A double click or an identical save is no conflict."""
+    changes = [
+        {
+            "item": items[item_id],
+            "response": ItemResponse(
+                item_id=item_id, rating=row[0], not_applicable=row[1], na_reason=row[2],
+                comment=row[3],
+            ),
+        }
+        for item_id, row in saved.items()
+        if row[4] > version and item_id in answers and row[:4] != _answer_key(answers[item_id])
+    ]  # fmt: skip
+    changes.sort(key=lambda c: c["item"].position)
+    standards = {i.standard_id: i.standard for i in items.values()}
+    goal_changes = sorted(
+        (
+            standard_id
+            for standard_id, row in saved_goals.items()
+            if row[2] > version
+            and standard_id in goals
+            and row[:2] != (goals[standard_id].goal, goals[standard_id].target_date)
+        ),
+        key=lambda pk: standards[pk].number,
+    )
+    for standard_id in goal_changes:
+        goal, target_date, _changed = saved_goals[standard_id]
+        changes.append(
+            {
+                "standard": standards[standard_id],
+                "goal": StandardGoal(goal=goal, target_date=target_date),
+            }
+        )
+    if changes:
+        raise SaveConflict(
+            _(
+                "This assessment was saved elsewhere (another tab or device) after you "
+                "opened it. Nothing of yours was saved and nothing was overwritten."
+            ),
+            current_version=assessment.version,
+            changes=changes,
+        )
+
+
+def _changed_rows(assessment, answers, goals, saved, saved_goals, version, now):
+    """The answers and goals that differ from what is saved, as rows to write. They were
+    validated above (`_validate_save`) and the database's constraints hold them too."""
+    rows = [
+        ItemResponse(
+            assessment=assessment,
+            item_id=item_id,
+            rating=answer.rating,
+            not_applicable=answer.not_applicable,
+            na_reason=answer.na_reason if answer.not_applicable else "",
+            comment=answer.comment,
+            changed_in_version=version,
+            updated_at=now,
+        )
+        for item_id, answer in answers.items()
+        if (saved[item_id][:4] != _answer_key(answer) if item_id in saved else not answer.is_blank)
+    ]
+    goal_rows = [
+        StandardGoal(
+            assessment=assessment,
+            standard_id=standard_id,
+            goal=goal.goal,
+            target_date=goal.target_date,
+            changed_in_version=version,
+            updated_at=now,
+        )
+        for standard_id, goal in goals.items()
+        if (
+            saved_goals[standard_id][:2] != (goal.goal, goal.target_date)
+            if standard_id in saved_goals
+            else goal.goal or goal.target_date is not None
+        )
+    ]
+    return rows, goal_rows
 
 
 @transaction.atomic
@@ -423,104 +585,22 @@ def assessment_save(
     goals = goals or {}
     assessment = _lock(assessment)
     _require_owner(assessment, by)
-    _require_open(assessment.cycle)
-    _require_editable(assessment)
+    require_open(assessment.cycle)
+    require_editable(assessment)
     items = _edition_items(assessment)
-    foreign = set(answers) - set(items)
-    if foreign:
-        raise InvalidAnswers(_("The form contained items that are not part of this assessment."))
-    standard_ids = {item.standard_id for item in items.values()}
-    if set(goals) - standard_ids:
-        raise InvalidAnswers(
-            _("The form contained standards that are not part of this assessment.")
-        )
-    scale = _scale(assessment)
-    for item_id, answer in answers.items():
-        _validate_answer(item_id, answer, scale)
-    for goal in goals.values():
-        _check_text(goal.goal, GOAL_MAX, _("An improvement goal"))
-
-    existing = {r.item_id: r for r in assessment.responses.all()}
-    existing_goals = {g.standard_id: g for g in assessment.goals.all()}
+    _validate_save(assessment, items, answers, goals)
+    saved, saved_goals = _saved(assessment)
     if assessment.version != version:
-        # Saved elsewhere since this form was loaded. Only answers changed since then and
-        # now submitted differently are conflicts; a double click or an identical save is not.
-        standards = {i.standard_id: i.standard for i in items.values()}
-        changes = [
-            {"item": items[r.item_id], "response": r}
-            for r in existing.values()
-            if r.changed_in_version > version
-            and r.item_id in answers
-            and _response_key(r) != _answer_key(answers[r.item_id])
-        ]
-        changes.sort(key=lambda c: c["item"].position)
-        goal_changes = [
-            g
-            for g in existing_goals.values()
-            if g.changed_in_version > version
-            and g.standard_id in goals
-            and (g.goal, g.target_date)
-            != (goals[g.standard_id].goal, goals[g.standard_id].target_date)
-        ]
-        for g in sorted(goal_changes, key=lambda g: standards[g.standard_id].number):
-            changes.append({"standard": standards[g.standard_id], "goal": g})
-        if changes:
-            raise SaveConflict(
-                _(
-                    "This assessment was saved elsewhere (another tab or device) after you "
-                    "opened it. Nothing of yours was saved and nothing was overwritten."
-                ),
-                current_version=assessment.version,
-                changes=changes,
-            )
-
-    new_version = assessment.version + 1
+        _refuse_conflicts(assessment, items, version, answers, goals, saved, saved_goals)
     now = timezone.now()
-    rows = []
-    for item_id, answer in answers.items():
-        old = existing.get(item_id)
-        if old is None and answer.is_blank:
-            continue
-        if old is not None and _response_key(old) == _answer_key(answer):
-            continue
-        row = ItemResponse(
-            assessment=assessment,
-            item_id=item_id,
-            rating=answer.rating,
-            not_applicable=answer.not_applicable,
-            na_reason=answer.na_reason if answer.not_applicable else "",
-            comment=answer.comment,
-            changed_in_version=new_version,
-            updated_at=now,
-        )
-        row.full_clean(
-            exclude=["assessment", "item"], validate_unique=False, validate_constraints=False
-        )
-        rows.append(row)
-    goal_rows = []
-    for standard_id, goal in goals.items():
-        old = existing_goals.get(standard_id)
-        if old is None and not goal.goal and goal.target_date is None:
-            continue
-        if old is not None and (old.goal, old.target_date) == (goal.goal, goal.target_date):
-            continue
-        row = StandardGoal(
-            assessment=assessment,
-            standard_id=standard_id,
-            goal=goal.goal,
-            target_date=goal.target_date,
-            changed_in_version=new_version,
-            updated_at=now,
-        )
-        row.full_clean(
-            exclude=["assessment", "standard"], validate_unique=False, validate_constraints=False
-        )
-        goal_rows.append(row)
+    rows, goal_rows = _changed_rows(
+        assessment, answers, goals, saved, saved_goals, assessment.version + 1, now
+    )
     if not rows and not goal_rows:
         return assessment
     _upsert_responses(rows)
     _upsert_goals(goal_rows)
-    assessment.version = new_version
+    assessment.version += 1
     assessment.updated_at = now
     assessment.save(update_fields=["version", "updated_at"])
     return assessment
@@ -544,12 +624,8 @@ def assessment_submit(*, assessment: Assessment, by: User, note: str = "") -> As
     """Submit a complete draft (or a returned assessment) for review."""
     assessment = _lock(assessment)
     _require_owner(assessment, by)
-    _require_open(assessment.cycle)
-    if not assessment.is_editable:
-        raise AssessmentRefused(
-            _("This assessment is already %(state)s.")
-            % {"state": assessment.get_state_display().lower()}
-        )
+    require_open(assessment.cycle)
+    require_submittable(assessment)
     _check_text(note, NOTE_MAX, _("The note"))
     missing = missing_items(assessment)
     if missing:
@@ -569,6 +645,30 @@ def assessment_submit(*, assessment: Assessment, by: User, note: str = "") -> As
 # ----------------------------------------------------------------------------- the reviewer
 
 
+def _check_review(assessment: Assessment, by: User, decision: str, note: str, items) -> None:
+    """Refuse a review by anyone but the assigned reviewer, out of turn, or off the scale."""
+    if assessment.user_id == by.pk:
+        raise AssessmentRefused(_("You cannot review your own assessment."), status=403)
+    if assessment.reviewer_id != by.pk:
+        raise AssessmentRefused(
+            _("Only the assigned reviewer can review this assessment."), status=403
+        )
+    require_open(assessment.cycle)
+    require_submitted(assessment)
+    if decision not in Review.Decision.values:
+        raise InvalidAnswers(_("Choose to accept the assessment or return it for revision."))
+    if decision == Review.Decision.RETURN and not note.strip():
+        raise InvalidAnswers(_("Say what to revise when you return an assessment."))
+    _check_text(note, NOTE_MAX, _("The note"))
+    if set(items) - set(_edition_items(assessment)):
+        raise InvalidAnswers(_("The form contained items that are not part of this assessment."))
+    scale = _scale(assessment)
+    for answer in items.values():
+        if answer.rating is not None and answer.rating not in scale:
+            raise InvalidAnswers(_("A rating must be one of the scale's values."))
+        _check_text(answer.comment, COMMENT_MAX, _("A comment"))
+
+
 @transaction.atomic
 def assessment_review(
     *,
@@ -581,31 +681,7 @@ def assessment_review(
     """Record the reviewer's item ratings and decision: accept, or return with a note."""
     items = items or {}
     assessment = _lock(assessment)
-    if assessment.user_id == by.pk:
-        raise AssessmentRefused(_("You cannot review your own assessment."), status=403)
-    if assessment.reviewer_id != by.pk:
-        raise AssessmentRefused(
-            _("Only the assigned reviewer can review this assessment."), status=403
-        )
-    _require_open(assessment.cycle)
-    if assessment.state != State.SUBMITTED:
-        raise AssessmentRefused(
-            _("Only a submitted assessment can be reviewed; this one is %(state)s.")
-            % {"state": assessment.get_state_display().lower()}
-        )
-    if decision not in Review.Decision.values:
-        raise InvalidAnswers(_("Choose to accept the assessment or return it for revision."))
-    if decision == Review.Decision.RETURN and not note.strip():
-        raise InvalidAnswers(_("Say what to revise when you return an assessment."))
-    _check_text(note, NOTE_MAX, _("The note"))
-    edition_items = _edition_items(assessment)
-    if set(items) - set(edition_items):
-        raise InvalidAnswers(_("The form contained items that are not part of this assessment."))
-    scale = _scale(assessment)
-    for answer in items.values():
-        if answer.rating is not None and answer.rating not in scale:
-            raise InvalidAnswers(_("A rating must be one of the scale's values."))
-        _check_text(answer.comment, COMMENT_MAX, _("A comment"))
+    _check_review(assessment, by, decision, note, items)
     review = Review(
         assessment=assessment,
         reviewer=by,
@@ -620,22 +696,14 @@ def assessment_review(
         for item_id, a in items.items()
         if a.rating is not None or a.comment
     )
-    if decision == Review.Decision.ACCEPT:
-        _change_state(
-            assessment=assessment,
-            action=Transition.Action.ACCEPTED,
-            to_state=State.ACCEPTED,
-            by=by,
-            note=note,
-        )
-    else:
-        _change_state(
-            assessment=assessment,
-            action=Transition.Action.RETURNED,
-            to_state=State.RETURNED,
-            by=by,
-            note=note,
-        )
+    accepted = decision == Review.Decision.ACCEPT
+    _change_state(
+        assessment=assessment,
+        action=Transition.Action.ACCEPTED if accepted else Transition.Action.RETURNED,
+        to_state=State.ACCEPTED if accepted else State.RETURNED,
+        by=by,
+        note=note,
+    )
     return review
 
 
@@ -657,7 +725,7 @@ def assessment_reopen(*, assessment: Assessment, by: User, note: str) -> Assessm
     """Reopen an accepted assessment so the official can revise it (office managers only)."""
     assessment = _lock(assessment)
     _require_manager(assessment, by)
-    _require_open(assessment.cycle)
+    require_open(assessment.cycle)
     if assessment.state != State.ACCEPTED:
         raise AssessmentRefused(_("Only an accepted assessment can be reopened."))
     if not note.strip():
@@ -678,7 +746,7 @@ def assessment_reassign_reviewer(*, assessment: Assessment, by: User, reviewer: 
     """Give the assessment another reviewer: a supervisor or manager of the same office."""
     assessment = _lock(assessment)
     _require_manager(assessment, by)
-    _require_open(assessment.cycle)
+    require_open(assessment.cycle)
     if assessment.state == State.ACCEPTED:
         raise AssessmentRefused(_("An accepted assessment needs no reviewer; reopen it first."))
     if reviewer.pk == assessment.user_id:
@@ -713,3 +781,179 @@ def assessment_reassign_reviewer(*, assessment: Assessment, by: User, reviewer: 
         by=by,
     )
     return assessment
+
+
+# ----------------------------------------------------------------------------- importing history
+
+# For whoever loads history from elsewhere (a script or a command): like the management
+# commands, its own messages are in English only.
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """A finished review to import: the review and the reviewer's item ratings, unsaved."""
+
+    review: Review
+    items: Sequence[ReviewItem] = ()
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    """A finished assessment to import with everything that belongs to it, all unsaved;
+    the import links each part to the assessment."""
+
+    assessment: Assessment
+    responses: Sequence[ItemResponse] = ()
+    goals: Sequence[StandardGoal] = ()
+    transitions: Sequence[Transition] = ()
+    reviews: Sequence[ReviewRecord] = ()
+
+
+# The states each action moves an assessment between, as `_change_state` records them.
+_STEPS = {
+    Transition.Action.SUBMITTED: (State.DRAFT, State.SUBMITTED),
+    Transition.Action.RESUBMITTED: (State.RETURNED, State.SUBMITTED),
+    Transition.Action.RETURNED: (State.SUBMITTED, State.RETURNED),
+    Transition.Action.ACCEPTED: (State.SUBMITTED, State.ACCEPTED),
+    Transition.Action.REOPENED: (State.ACCEPTED, State.RETURNED),
+}
+
+
+def _clean(instance, *exclude: str) -> None:
+    # Relations and constraints are checked by the import itself: both cost a query a row.
+    instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+
+
+def _import_check_assessment(record: AssessmentRecord) -> None:
+    assessment = record.assessment
+    if assessment.pk is not None:
+        raise ValidationError("The assessment is already saved.")
+    if None in (assessment.user_id, assessment.office_id, assessment.cycle_id):
+        raise ValidationError("An assessment needs a person, an office and a cycle.")
+    _clean(assessment, "user", "office", "cycle", "reviewer")
+    if assessment.version < 1:
+        raise ValidationError("The version starts at 1.")
+    if assessment.reviewer_id is not None and assessment.reviewer_id == assessment.user_id:
+        raise ValidationError("Nobody can review their own assessment.")
+    if (assessment.submitted_at is None) != (assessment.state == State.DRAFT):
+        raise ValidationError("Every assessment but a draft has a submission time.")
+    if (assessment.accepted_at is None) == (assessment.state == State.ACCEPTED):
+        raise ValidationError("An accepted assessment, and only one, has an acceptance time.")
+    state = State.DRAFT
+    for transition in record.transitions:
+        _clean(transition, "assessment", "by")
+        _check_text(transition.note, NOTE_MAX, _("The note"))
+        step = (transition.from_state, transition.to_state)
+        if transition.by_id is None or state != step[0] or _STEPS.get(transition.action) != step:
+            raise ValidationError("Each transition must follow from the one before.")
+        state = transition.to_state
+    if state != assessment.state:
+        raise ValidationError("The transitions must lead from draft to the assessment's state.")
+
+
+def _import_check_answers(
+    record: AssessmentRecord, items: dict[int, ApplicationItem], scale: set[int]
+) -> None:
+    seen = set()
+    for response in record.responses:
+        if response.item_id not in items:
+            raise ValidationError("An answer is to an item that is not part of this assessment.")
+        if response.item_id in seen:
+            raise ValidationError("An item is answered twice.")
+        seen.add(response.item_id)
+        _clean(response, "assessment", "item")
+        answer = Answer(
+            rating=response.rating,
+            not_applicable=response.not_applicable,
+            na_reason=response.na_reason,
+            comment=response.comment,
+        )
+        _validate_answer(response.item_id, answer, scale)
+    answered = {response.item_id for response in record.responses if response.is_answered}
+    if record.assessment.state != State.DRAFT and answered != set(items):
+        raise ValidationError("A submitted assessment answers every item.")
+    standards = {item.standard_id for item in items.values()}
+    chosen = [goal.standard_id for goal in record.goals]
+    if set(chosen) - standards or len(set(chosen)) != len(chosen):
+        raise ValidationError("A goal is for a standard that is not part of this assessment.")
+    for goal in record.goals:
+        _clean(goal, "assessment", "standard")
+        _check_text(goal.goal, GOAL_MAX, _("An improvement goal"))
+
+
+def _import_check_reviews(
+    record: AssessmentRecord, items: dict[int, ApplicationItem], scale: set[int]
+) -> None:
+    for entry in record.reviews:
+        review = entry.review
+        _clean(review, "assessment", "reviewer")
+        if review.reviewer_id is None or review.reviewer_id == record.assessment.user_id:
+            raise ValidationError("A review needs a reviewer other than the person assessed.")
+        if review.decision == Review.Decision.RETURN and not review.note.strip():
+            raise ValidationError("Say what to revise when you return an assessment.")
+        _check_text(review.note, NOTE_MAX, _("The note"))
+        rated = set()
+        for row in entry.items:
+            if row.item_id not in items or row.item_id in rated:
+                raise ValidationError(
+                    "A review rates an item that is not part of this assessment, or twice."
+                )
+            rated.add(row.item_id)
+            _clean(row, "review", "item")
+            if row.rating is not None and row.rating not in scale:
+                raise ValidationError("A rating must be one of the scale's values.")
+            _check_text(row.comment, COMMENT_MAX, _("A comment"))
+
+
+def _import_check(records: Sequence[AssessmentRecord]) -> None:
+    """Refuse the whole import, naming the first record the models' rules would not allow."""
+    for number, record in enumerate(records, start=1):
+        try:
+            _import_check_assessment(record)
+            items = _edition_items(record.assessment)
+            scale = _scale(record.assessment)
+            _import_check_answers(record, items, scale)
+            _import_check_reviews(record, items, scale)
+        except (ValidationError, InvalidAnswers) as error:
+            messages = error.messages if isinstance(error, ValidationError) else [error.message]
+            problem = " ".join(messages)
+            raise ValidationError(
+                "Assessment %(number)d: %(problem)s",
+                code="invalid",
+                params={"number": number, "problem": problem},
+            ) from None
+    keys = [(r.assessment.user_id, r.assessment.cycle_id) for r in records]
+    existing = (
+        Assessment.objects.filter(
+            user_id__in={user for user, _cycle in keys}, cycle_id__in={c for _user, c in keys}
+        )
+        .order_by()
+        .values_list("user_id", "cycle_id")
+    )
+    if len(set(keys)) != len(keys) or set(existing) & set(keys):
+        raise ValidationError("A person can have only one assessment in a cycle.")
+
+
+@transaction.atomic
+def assessments_import(*, records: Sequence[AssessmentRecord]) -> list[Assessment]:
+    """Load finished assessments kept elsewhere, with their history, in bulk; all or nothing."""
+    if not records:
+        return []
+    _import_check(records)
+    assessments = Assessment.objects.bulk_create([record.assessment for record in records])
+    entries = [entry for record in records for entry in record.reviews]
+    for record in records:
+        reviews = [entry.review for entry in record.reviews]
+        for part in (*record.responses, *record.goals, *record.transitions, *reviews):
+            part.assessment = record.assessment
+    ItemResponse.objects.bulk_create([row for record in records for row in record.responses])
+    StandardGoal.objects.bulk_create([row for record in records for row in record.goals])
+    Transition.objects.bulk_create([row for record in records for row in record.transitions])
+    Review.objects.bulk_create([entry.review for entry in entries])
+    for entry in entries:
+        for row in entry.items:
+            row.review = entry.review
+    ReviewItem.objects.bulk_create([row for entry in entries for row in entry.items])
+    if any(a.state in Assessment.COUNTED_STATES for a in assessments):
+        summaries_rebuild()
+    return assessments

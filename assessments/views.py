@@ -1,18 +1,17 @@
 """Thin views: check the object, parse with a form, call a service, redirect."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Membership
 from accounts.permissions import managed_office
+from core.http import attachment, bound
 from pledges.selectors import current_cycle, previous_cycle
 
-from . import exports, selectors, services
+from . import exports, grid, selectors, services
 from .forms import (
     AssessmentForm,
     ReopenForm,
@@ -88,109 +87,16 @@ def assessment_start(request):
     return redirect("assessments:assessment-edit", pk=assessment.pk)
 
 
-def _form_kwargs(assessment: Assessment, *, bound: bool = False) -> dict:
-    """What the form needs; a posted form shows what was posted, so it skips the answers."""
-    return {
-        "assessment": assessment,
-        "standards": selectors.standards_with_items(assessment.cycle.edition_id),
-        "scale": selectors.rating_scale(assessment.cycle.edition_id),
-        "responses": {} if bound else selectors.responses_by_item(assessment),
-        "goals": {} if bound else selectors.goals_by_standard(assessment),
-    }
-
-
-def _grid(form: AssessmentForm, review, changes_by_item) -> list[dict]:
-    """The form's fields grouped by standard, with progress, for the template."""
-    levels = _levels(form.scale, language=form.assessment.cycle.edition.language)
-    groups = []
-    for standard in form.standards:
-        rows = []
-        answered = 0
-        for item in standard.items.all():
-            rating = form[f"item_{item.pk}_rating"]
-            value = rating.value()
-            value = "" if value is None else str(value)
-            if value:
-                answered += 1
-            na_reason = form[f"item_{item.pk}_na_reason"]
-            comment = form[f"item_{item.pk}_comment"]
-            # Plain strings for the template: 38 items x 5 levels read each many times.
-            rating = _field(rating)
-            rows.append(
-                {
-                    "item": item,
-                    "value": value,
-                    "rating": rating,
-                    "options": _rating_options(rating, value, levels),
-                    "na_reason": _field(na_reason),
-                    "comment": _field(comment),
-                    "feedback": review.item_map.get(item.pk) if review else None,
-                    "changed": changes_by_item.get(item.pk),
-                }
-            )
-        date_value = form[f"goal_{standard.pk}_date"].value()
-        groups.append(
-            {
-                "standard": standard,
-                "goal_date_value": (
-                    date_value.isoformat() if hasattr(date_value, "isoformat") else date_value or ""
-                ),
-                "rows": rows,
-                "answered": answered,
-                "total": len(rows),
-                "goal": form[f"goal_{standard.pk}_text"],
-                "goal_date": form[f"goal_{standard.pk}_date"],
-            }
-        )
-    return groups
-
-
-def _field(bound) -> dict:
-    """What the rating grid reads of a field, computed once."""
-    value = bound.value()
-    return {
-        "html_name": bound.html_name,
-        "auto_id": bound.auto_id,
-        "errors": bound.errors,
-        "value": "" if value is None else value,
-    }
-
-
-def _levels(scale, *, language: str) -> list[tuple[str, str]]:
-    """Each rating level's value as text and its escaped label, ready for `_rating_options`.
-
-    The labels are the edition's words, marked with its language for screen readers.
-    """
-    lang = escape(language)
-    return [
-        (
-            str(level.value),
-            f'<span class="level-label" lang="{lang}">{level.value} · {escape(level.label)}</span> '
-            f'<span class="level-description" lang="{lang}">{escape(level.description)}</span>',
-        )
-        for level in scale
-    ]
-
-
-def _rating_options(rating: dict, value: str, levels: list[tuple[str, str]]) -> str:
-    """One item's rating radio buttons (one per level), as HTML.
-
-    Built here rather than in the template: 38 items x 5 levels of template variables were
-    most of the page's server time.
-    """
-    name, auto_id = escape(rating["html_name"]), escape(rating["auto_id"])
-    invalid = f' aria-invalid="true" aria-describedby="{auto_id}-error"' if rating["errors"] else ""
-    options = []
-    for level_value, label in levels:
-        checked = " checked" if value == level_value else ""
-        options.append(
-            f'<div class="form-check rating-option">\n'
-            f'<input class="form-check-input" type="radio" name="{name}" '
-            f'id="{auto_id}_{level_value}" value="{level_value}"{checked}{invalid}>\n'
-            f'<label class="form-check-label" for="{auto_id}_{level_value}">{label}</label>\n'
-            f"</div>\n"
-        )
-    return mark_safe("".join(options))  # noqa: S308 - every part above is escaped
+def _form(assessment: Assessment, request) -> AssessmentForm:
+    """The grid's form, bound to what was posted (only a POST needs one)."""
+    edition_id = assessment.cycle.edition_id
+    return AssessmentForm(
+        request.POST,
+        user=request.user,
+        assessment=assessment,
+        standards=selectors.standards_with_items(edition_id),
+        scale=selectors.rating_scale(edition_id),
+    )
 
 
 def _error_list(form: AssessmentForm) -> list[dict]:
@@ -221,71 +127,57 @@ def _error_list(form: AssessmentForm) -> list[dict]:
     return errors
 
 
-@require_http_methods(["GET", "POST"])
-def assessment_edit(request, pk):
-    """The 38-item form: save a draft at any point, or save and go on to submit."""
-    assessment = assessment_for_owner(request.user, pk)
-    if not assessment.cycle.is_open() or not assessment.is_editable:
+def _read_only_unless(request, assessment: Assessment, *checks):
+    """None when every check (a service's rule) passes. Otherwise a GET shows the
+    assessment read-only, and a POST gets the refusal and changes nothing."""
+    try:
+        for check in checks:
+            check()
+    except AssessmentRefused as error:
         if request.method == "POST":
-            message = (
-                _("The %(cycle)s cycle is closed; assessments can no longer be changed.")
-                % {"cycle": assessment.cycle.name}
-                if not assessment.cycle.is_open()
-                else _("This assessment is %(state)s and can no longer be edited.")
-                % {"state": assessment.get_state_display().lower()}
-            )
-            status = 403 if not assessment.cycle.is_open() else 409
-            return _refused(request, AssessmentRefused(message, status=status), assessment)
+            return _refused(request, error, assessment)
         return redirect("assessments:assessment-detail", pk=assessment.pk)
+    return None
 
-    kwargs = _form_kwargs(assessment, bound=request.method == "POST")
-    conflict = None
-    error_message = None
-    status = 200
-    if request.method == "POST":
-        form = AssessmentForm(request.POST, user=request.user, **kwargs)
-        if form.is_valid():
-            try:
-                services.assessment_save(
-                    assessment=assessment,
-                    by=request.user,
-                    version=form.cleaned_data["version"],
-                    answers=form.answers(),
-                    goals=form.goals(),
-                )
-            except SaveConflict as error:
-                conflict = error
-                status = 409
-            except InvalidAnswers as error:
-                error_message = error.message
-                status = 400
-            except AssessmentRefused as error:
-                return _refused(request, error, assessment)
-            else:
-                if form.cleaned_data.get("action") == "submit":
-                    return redirect("assessments:assessment-submit", pk=assessment.pk)
-                messages.success(
-                    request, _("Your answers are saved. You can come back at any time.")
-                )
-                return redirect("assessments:assessment-edit", pk=assessment.pk)
-        else:
-            status = 400
-    else:
-        form = AssessmentForm(user=request.user, **kwargs)
 
-    review = selectors.latest_review(assessment) if assessment.state == "returned" else None
-    changes_by_item = (
-        {c["item"].pk: c["response"] for c in conflict.changes if "item" in c} if conflict else {}
+def _editable(request, assessment: Assessment):
+    return _read_only_unless(
+        request,
+        assessment,
+        lambda: services.require_open(assessment.cycle),
+        lambda: services.require_editable(assessment),
     )
-    groups = _grid(form, review, changes_by_item)
+
+
+def _edit_page(request, assessment: Assessment, *, form=None, conflict=None, error=None):
+    """The form page: the saved answers, or (after a refused save) what was sent."""
+    edition = assessment.cycle.edition
+    standards = selectors.standards_with_items(edition.pk)
+    scale = selectors.rating_scale(edition.pk)
+    review = selectors.latest_review(assessment) if assessment.state == "returned" else None
+    if form is None:
+        values, errors = grid.values_from_answers(*selectors.saved_answers(assessment)), {}
+    else:
+        values, errors = form.data, form.errors
+    groups = grid.groups(
+        edition,
+        standards,
+        scale,
+        values,
+        errors,
+        feedback=review.item_map if review else None,
+        changed={c["item"].pk: c["response"] for c in conflict.changes if "item" in c}
+        if conflict
+        else None,
+    )
     if conflict is not None:
         version = conflict.current_version
-    elif form.is_bound:
+    elif form is not None:
         version = form.data.get("version", assessment.version)
     else:
         version = assessment.version
-    has_answers = any(g["answered"] for g in groups)
-    earlier = selectors.previous_assessment(assessment)
+    answered = sum(g["answered"] for g in groups)
+    status = 409 if conflict else 400 if form is not None else 200
     return render(
         request,
         "assessments/assessment_edit.html",
@@ -293,19 +185,49 @@ def assessment_edit(request, pk):
             "assessment": assessment,
             "form": form,
             "groups": groups,
-            "scale": kwargs["scale"],
             "version": version,
             "conflict": conflict,
-            "error_message": error_message,
-            "error_list": _error_list(form) if form.is_bound else [],
+            "error_message": error,
+            "error_list": _error_list(form) if form is not None else [],
             "review": review,
-            "answered": sum(g["answered"] for g in groups),
+            "answered": answered,
             "total": sum(g["total"] for g in groups),
-            "can_copy_previous": earlier is not None,
-            "has_answers": has_answers,
+            # Offered only before the first answer: then it costs a query.
+            "can_copy_previous": not answered and selectors.previous_assessment(assessment),
         },
         status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request, pk):
+    """The 38-item form: save a draft at any point, or save and go on to submit."""
+    assessment = assessment_for_owner(request.user, pk)
+    if refused := _editable(request, assessment):
+        return refused
+    if request.method != "POST":
+        return _edit_page(request, assessment)
+    form = _form(assessment, request)
+    if not form.is_valid():
+        return _edit_page(request, assessment, form=form)
+    try:
+        services.assessment_save(
+            assessment=assessment,
+            by=request.user,
+            version=form.cleaned_data["version"],
+            answers=form.answers(),
+            goals=form.goals(),
+        )
+    except SaveConflict as conflict:
+        return _edit_page(request, assessment, form=form, conflict=conflict)
+    except InvalidAnswers as error:
+        return _edit_page(request, assessment, form=form, error=error.message)
+    except AssessmentRefused as error:
+        return _refused(request, error, assessment)
+    if form.cleaned_data.get("action") == "submit":
+        return redirect("assessments:assessment-submit", pk=assessment.pk)
+    messages.success(request, _("Your answers are saved. You can come back at any time."))
+    return redirect("assessments:assessment-edit", pk=assessment.pk)
 
 
 @require_POST
@@ -330,47 +252,32 @@ def assessment_copy_previous(request, pk):
 def assessment_submit(request, pk):
     """Check every item is answered, then submit for review."""
     assessment = assessment_for_owner(request.user, pk)
-    if not assessment.is_editable:
-        if request.method == "POST":
-            return _refused(
-                request,
-                AssessmentRefused(
-                    _("This assessment is already %(state)s.")
-                    % {"state": assessment.get_state_display().lower()}
-                ),
-                assessment,
+    if refused := _read_only_unless(
+        request, assessment, lambda: services.require_submittable(assessment)
+    ):
+        return refused
+    form = SubmitForm(*bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_submit(
+                assessment=assessment, by=request.user, note=form.cleaned_data["note"]
             )
-        return redirect("assessments:assessment-detail", pk=assessment.pk)
-    missing = services.missing_items(assessment)
-    status = 200
-    if request.method == "POST":
-        form = SubmitForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                services.assessment_submit(
-                    assessment=assessment, by=request.user, note=form.cleaned_data["note"]
-                )
-            except AssessmentRefused as error:
-                if error.status != 400:
-                    return _refused(request, error, assessment)
-                status = 400
-            else:
-                messages.success(request, _("Your assessment is submitted for review."))
-                return redirect("assessments:assessment-detail", pk=assessment.pk)
+        except AssessmentRefused as error:
+            if error.status != 400:
+                return _refused(request, error, assessment)
         else:
-            status = 400
-    else:
-        form = SubmitForm(user=request.user)
+            messages.success(request, _("Your assessment is submitted for review."))
+            return redirect("assessments:assessment-detail", pk=assessment.pk)
     return render(
         request,
         "assessments/assessment_submit.html",
         {
             "assessment": assessment,
             "form": form,
-            "missing": missing,
+            "missing": services.missing_items(assessment),
             "cycle_open": assessment.cycle.is_open(),
         },
-        status=status,
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -417,76 +324,12 @@ def assessment_results(request, pk):
 @require_GET
 def assessment_results_pdf(request, pk):
     assessment = assessment_for_viewer(request.user, pk)
-    filename, content_type, content = exports.results_pdf(assessment)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(*exports.results_pdf(assessment))
 
 
-@require_http_methods(["GET", "POST"])
-def assessment_review(request, pk):
-    """The reviewer rates each item beside the official's answer, then accepts or returns."""
-    assessment = assessment_for_reviewer(request.user, pk)
-    if not assessment.cycle.is_open():
-        if request.method == "POST":
-            return _refused(
-                request,
-                AssessmentRefused(
-                    _("The %(cycle)s cycle is closed; assessments can no longer be changed.")
-                    % {"cycle": assessment.cycle.name},
-                    status=403,
-                ),
-                assessment,
-            )
-        return redirect("assessments:assessment-detail", pk=assessment.pk)
-    if assessment.state != Assessment.State.SUBMITTED:
-        if request.method == "POST":
-            return _refused(
-                request,
-                AssessmentRefused(
-                    _("Only a submitted assessment can be reviewed; this one is %(state)s.")
-                    % {"state": assessment.get_state_display().lower()}
-                ),
-                assessment,
-            )
-        return redirect("assessments:assessment-detail", pk=assessment.pk)
-    data = selectors.results(assessment)
-    previous = data.review.item_map if data.review else None
-    form_kwargs = {
-        "user": request.user,
-        "assessment": assessment,
-        "standards": [s.standard for s in data.standards],
-        "scale": data.scale,
-        "previous": previous,
-    }
-    status = 200
-    error_message = None
-    if request.method == "POST":
-        form = ReviewForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            try:
-                services.assessment_review(
-                    assessment=assessment,
-                    by=request.user,
-                    decision=form.cleaned_data["decision"],
-                    note=form.cleaned_data["note"].strip(),
-                    items=form.items(),
-                )
-            except InvalidAnswers as error:
-                error_message = error.message
-                status = 400
-            except AssessmentRefused as error:
-                return _refused(request, error, assessment)
-            else:
-                if form.cleaned_data["decision"] == "accept":
-                    messages.success(request, _("The assessment is accepted."))
-                else:
-                    messages.success(request, _("The assessment is returned for revision."))
-                return redirect("assessments:team-list")
-        else:
-            status = 400
-    else:
-        form = ReviewForm(**form_kwargs)
+def _review_groups(data: selectors.Results, form: ReviewForm) -> list[dict]:
+    """Each standard's items with the official's rating, the reviewer's fields, and the
+    gap between the two ratings as the form now holds them."""
     groups = []
     for standard_result in data.standards:
         rows = []
@@ -508,6 +351,49 @@ def assessment_review(request, pk):
                 }
             )
         groups.append({"standard": standard_result.standard, "rows": rows})
+    return groups
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_review(request, pk):
+    """The reviewer rates each item beside the official's answer, then accepts or returns."""
+    assessment = assessment_for_reviewer(request.user, pk)
+    if refused := _read_only_unless(
+        request,
+        assessment,
+        lambda: services.require_open(assessment.cycle),
+        lambda: services.require_submitted(assessment),
+    ):
+        return refused
+    data = selectors.results(assessment)
+    form = ReviewForm(
+        *bound(request),
+        user=request.user,
+        assessment=assessment,
+        standards=[s.standard for s in data.standards],
+        scale=data.scale,
+        previous=data.review.item_map if data.review else None,
+    )
+    error_message = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_review(
+                assessment=assessment,
+                by=request.user,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"].strip(),
+                items=form.items(),
+            )
+        except InvalidAnswers as error:
+            error_message = error.message
+        except AssessmentRefused as error:
+            return _refused(request, error, assessment)
+        else:
+            if form.cleaned_data["decision"] == "accept":
+                messages.success(request, _("The assessment is accepted."))
+            else:
+                messages.success(request, _("The assessment is returned for revision."))
+            return redirect("assessments:team-list")
     return render(
         request,
         "assessments/assessment_review.html",
@@ -515,11 +401,11 @@ def assessment_review(request, pk):
             "assessment": assessment,
             "results": data,
             "form": form,
-            "groups": groups,
+            "groups": _review_groups(data, form),
             "error_message": error_message,
             "timeline": selectors.timeline(assessment),
         },
-        status=status,
+        status=400 if form.is_bound else 200,
     )
 
 

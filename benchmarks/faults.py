@@ -3,10 +3,12 @@
 1. A background worker (`manage.py db_worker`) killed with SIGKILL while it renders a
    report PDF: the file must never be offered half-written; we record whether the task is
    retried or marked failed.
-2. The database cut off during the load of `benchmarks/load.py` (50 officials saving and
-   submitting): requests must fail cleanly (503, never a 500 or a dropped connection) and
-   succeed again without restarting gunicorn (its worker processes are compared before
-   and after), and no acknowledged answer may be lost.
+2. The database cut off while officials save and submit (50 threads below, each one
+   official signing in, saving all 38 answers again and again, now and then from a stale
+   page, which must be refused with 409, and submitting): requests must fail cleanly
+   (503, never a 500 or a dropped connection) and succeed again without restarting
+   gunicorn (its worker processes are compared before and after), and no acknowledged
+   answer may be lost.
 
    --fault restart    `pg_ctlcluster --skip-systemctl-redirect <version> main restart`:
                       the whole PostgreSQL cluster restarts (every database on it!).
@@ -17,20 +19,419 @@ Writes benchmarks/FAULTS.md (or --output).
 """
 
 import argparse
+import http.client
+import math
 import os
+import random
+import re
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import load  # benchmarks/load.py
+import harness  # benchmarks/harness.py
 
-ROOT = load.ROOT
+ROOT = harness.ROOT
+PASSWORD = harness.PASSWORD
+LOAD_DOMAIN = "load.test"
+REQUEST_TIMEOUT = 60
+VERSION = re.compile(r'name="version" value="(\d+)"')
+ITEM = re.compile(r'name="item_(\d+)_rating"')
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+# --------------------------------------------------------------------------- the officials
+
+
+def prepare(officials: int) -> list[tuple[str, int]]:
+    """A fresh database with the demo and `officials` people with open assessments."""
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import Membership, User
+    from accounts.services import membership_start, user_create
+    from assessments.services import assessment_start
+    from pledges.selectors import current_cycle
+
+    harness.prepare_demo()
+    cycle = current_cycle()
+    supervisor = User.objects.get(email="supervisor@demo.test")
+    office = supervisor.active_membership.office
+    password = make_password(PASSWORD)
+    people = []
+    for n in range(1, officials + 1):
+        user = user_create(email=f"official{n:03}@{LOAD_DOMAIN}", full_name=f"Load Official {n}")
+        user.password = password
+        user.save(update_fields=["password"])
+        membership_start(
+            user=user, office=office, role=Membership.Role.OFFICIAL, reports_to=supervisor
+        )
+        assessment = assessment_start(user=user, cycle=cycle)
+        people.append((user.email, assessment.pk))
+    return people
+
+
+@dataclass
+class Hit:
+    kind: str
+    status: int  # 0: no answer (connection refused, reset, timeout)
+    started: float
+    seconds: float
+
+
+@dataclass
+class Result:
+    email: str
+    assessment: int
+    acknowledged: dict = field(default_factory=dict)  # item -> (rating, comment)
+    saves: int = 0
+    submitted: bool = False
+    intended_409: int = 0
+    rate_limited: int = 0
+    fresh_pages: int = 0  # form pages loaded after a save that showed that save
+    stale_pages: int = 0  # ... that did not (served from before it)
+    unexpected: list = field(default_factory=list)
+
+
+class Official(threading.Thread):
+    """One simulated official in a browser: cookies, CSRF token, the form's version."""
+
+    def __init__(self, port, email, assessment, *, deadline, hard_stop, think, hits, seed):
+        super().__init__(daemon=True, name=email)
+        self.port = port
+        # Each official from their own loopback address, as people at their own desks:
+        # sign-in is rate-limited per address (django-allauth: 30 a minute).
+        self.source = (f"127.0.{1 + seed // 250}.{1 + seed % 250}", 0)
+        self.base = f"https://127.0.0.1:{port}"
+        self.result = Result(email, assessment)
+        self.deadline = deadline
+        self.hard_stop = hard_stop
+        self.think = think
+        self.hits = hits
+        self.rng = random.Random(seed)
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+        self.version = 0
+        self.items: list[int] = []
+        self.ready = threading.Event()
+        self.go = threading.Event()
+
+    # --- HTTP ---------------------------------------------------------------------
+    def request(self, kind, method, path, form=None):
+        headers = {
+            "Host": f"127.0.0.1:{self.port}",
+            "X-Forwarded-Proto": "https",
+            "User-Agent": "standards-portal-load/1.0",
+        }
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = self.base
+            headers["Referer"] = self.base + path
+        started = time.monotonic()
+        try:
+            conn = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=REQUEST_TIMEOUT, source_address=self.source
+            )
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+            status = response.status
+            location = response.getheader("Location", "")
+            for raw in response.headers.get_all("Set-Cookie") or []:
+                for name, morsel in SimpleCookie(raw).items():
+                    if morsel.value and morsel["max-age"] != "0":
+                        self.cookies[name] = morsel.value
+                    else:
+                        self.cookies.pop(name, None)
+            conn.close()
+        except (OSError, http.client.HTTPException):
+            status, text, location = 0, "", ""
+        self.hits.append(Hit(kind, status, started, time.monotonic() - started))
+        return status, text, location
+
+    def unexpected(self, kind, status):
+        self.result.unexpected.append((kind, status))
+        # As a person would: wait a moment (the 503 page asks for it), then reload.
+        time.sleep(0.5 if status in (0, 503) else 0.1)
+
+    # --- steps --------------------------------------------------------------------
+    def sign_in(self) -> bool:
+        while time.monotonic() < self.hard_stop:
+            status, text, _ = self.request("sign-in page", "GET", "/accounts/login/")
+            match = CSRF.search(text)
+            if status != 200 or not match:
+                self.unexpected("sign-in page", status)
+                continue
+            status, _, location = self.request(
+                "sign in",
+                "POST",
+                "/accounts/login/",
+                {
+                    "csrfmiddlewaretoken": match.group(1),
+                    "login": self.result.email,
+                    "password": PASSWORD,
+                },
+            )
+            if status == 302 and "/accounts/login" not in location:
+                return True
+            if status == 429:  # the sign-in rate limit: wait, as the page asks
+                self.result.rate_limited += 1
+                time.sleep(10)
+                continue
+            self.unexpected("sign in", status)
+        return False
+
+    def load_form(self) -> bool:
+        path = f"/assessments/{self.result.assessment}/edit/"
+        while time.monotonic() < self.hard_stop:
+            status, text, _ = self.request("load form", "GET", path)
+            versions = VERSION.findall(text)
+            csrf = CSRF.search(text)
+            if status == 200 and versions and csrf:
+                self._check_fresh(text)
+                self.version = int(versions[-1])
+                self.csrf = csrf.group(1)
+                self.items = sorted({int(i) for i in ITEM.findall(text)})
+                return True
+            self.unexpected("load form", status)
+        return False
+
+    def _check_fresh(self, text: str) -> None:
+        """After an acknowledged save the form, whichever worker serves it and whatever it
+        keeps in memory, must show that save's comments."""
+        if not self.result.acknowledged:
+            return
+        if all(comment in text for _rating, comment in self.result.acknowledged.values()):
+            self.result.fresh_pages += 1
+        else:
+            self.result.stale_pages += 1
+
+    def answers(self, round_no: int) -> dict:
+        return {
+            item: (self.rng.randint(1, 4), f"{self.result.email} round {round_no} item {item}")
+            for item in self.items
+        }
+
+    def post_form(self, kind: str, answers: dict, version: int, action: str):
+        form = {"csrfmiddlewaretoken": self.csrf, "version": str(version), "action": action}
+        for item, (rating, comment) in answers.items():
+            form[f"item_{item}_rating"] = str(rating)
+            form[f"item_{item}_comment"] = comment
+        return self.request(kind, "POST", f"/assessments/{self.result.assessment}/edit/", form)
+
+    def save(self, round_no: int, action: str = "save") -> bool:
+        answers = self.answers(round_no)
+        kind = "save" if action == "save" else "save and continue"
+        status, _, _ = self.post_form(kind, answers, self.version, action)
+        if status == 302:
+            self.result.acknowledged = answers
+            self.result.saves += 1
+            return True
+        self.unexpected("save", status)
+        return False
+
+    def stale_save(self, round_no: int) -> None:
+        """A second tab still showing the previous version: must be refused, never applied."""
+        status, _, _ = self.post_form(
+            "stale save", self.answers(round_no), self.version - 1, "save"
+        )
+        if status == 409:
+            self.result.intended_409 += 1
+        else:
+            self.unexpected("stale save", status)
+
+    def submit(self) -> bool:
+        path = f"/assessments/{self.result.assessment}/submit/"
+        status, text, _ = self.request("submit page", "GET", path)
+        csrf = CSRF.search(text)
+        if status != 200 or not csrf:
+            self.unexpected("submit page", status)
+            return False
+        status, _, location = self.request(
+            "submit", "POST", path, {"csrfmiddlewaretoken": csrf.group(1), "note": "Load test."}
+        )
+        if status == 302 and location.rstrip("/").endswith(str(self.result.assessment)):
+            self.result.submitted = True
+            return True
+        self.unexpected("submit", status)
+        return False
+
+    def run(self):
+        if not (self.sign_in() and self.load_form()):
+            self.ready.set()
+            return
+        self.ready.set()
+        self.go.wait()
+        round_no = 0
+        while time.monotonic() < self.deadline:
+            round_no += 1
+            if round_no % 7 == 0 and self.version > 1:
+                self.stale_save(round_no)
+            else:
+                self.save(round_no)
+            if not self.load_form():
+                return
+            time.sleep(self.rng.uniform(0, 2 * self.think))
+        # Last round: save and go on to submit, until it is done (or the hard stop).
+        while time.monotonic() < self.hard_stop and not self.result.submitted:
+            round_no += 1
+            if self.save(round_no, action="submit") and self.submit():
+                break
+            if not self.load_form():
+                return
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))  # nearest rank
+    return ordered[index]
+
+
+def run_load(port, people, *, seconds, think, on_start=None):
+    """Sign everyone in, then let them work for `seconds`; return (officials, hits, span)."""
+    hits: list[Hit] = []
+    start_by = time.monotonic() + 300
+    officials = [
+        Official(
+            port,
+            email,
+            pk,
+            deadline=start_by + seconds,
+            hard_stop=start_by + seconds + 180,
+            think=think,
+            hits=hits,
+            seed=n,
+        )
+        for n, (email, pk) in enumerate(people)
+    ]
+    for official in officials:
+        official.start()
+    for official in officials:
+        official.ready.wait(timeout=300)
+    began = time.monotonic()
+    for official in officials:
+        official.deadline = began + seconds
+        official.hard_stop = began + seconds + 180
+        official.go.set()
+    if on_start is not None:
+        on_start(began)
+    for official in officials:
+        official.join(timeout=max(1, began + seconds + 200 - time.monotonic()))
+    return officials, hits, began, time.monotonic() - began
+
+
+def check_database(officials, *, exact_versions: bool) -> dict:
+    """What the database holds, against what each official was told was saved."""
+    from django.db.models import Count
+
+    from assessments.models import Assessment, ItemResponse
+
+    stats = {
+        "officials": len(officials),
+        "submitted": 0,
+        "rows": 0,
+        "expected_rows": 0,
+        "duplicates": 0,
+        "lost_or_wrong": 0,
+        "version_mismatch": 0,
+    }
+    for official in officials:
+        result = official.result
+        assessment = Assessment.objects.get(pk=result.assessment)
+        stats["submitted"] += assessment.state == "submitted"
+        rows = ItemResponse.objects.filter(assessment=assessment)
+        stats["duplicates"] += rows.values("item").annotate(n=Count("id")).filter(n__gt=1).count()
+        stored = {r.item_id: (r.rating, r.comment) for r in rows}
+        stats["rows"] += len(stored)
+        stats["expected_rows"] += len(official.items)
+        expected = result.acknowledged
+        stats["lost_or_wrong"] += sum(
+            1 for item in official.items if stored.get(item) != expected.get(item)
+        )
+        # Each acknowledged save changes every comment, so it moves the version by one;
+        # submitting moves it once more.
+        expected_version = 1 + result.saves + result.submitted
+        if exact_versions:
+            stats["version_mismatch"] += assessment.version != expected_version
+        else:
+            stats["version_mismatch"] += assessment.version < expected_version
+    return stats
+
+
+def summarize(hits: list[Hit], span: float, officials, began: float) -> dict:
+    """Sign-in is shown on its own; everything else counts from the start of the timed phase."""
+    intended = sum(o.result.intended_409 for o in officials)
+    failed = [
+        h
+        for h in hits
+        if not (200 <= h.status < 400)
+        and h.status != 409
+        and (h.status, h.kind) != (429, "sign in")
+    ]
+    unexpected_409 = [h for h in hits if h.status == 409 and h.kind != "stale save"]
+    signing_in = ("sign-in page", "sign in")
+    kinds = {}
+    for hit in hits:
+        if hit.kind in signing_in or hit.started >= began:
+            kinds.setdefault(hit.kind, []).append(hit.seconds * 1000)
+    work = [h.seconds * 1000 for h in hits if h.kind not in signing_in and h.started >= began]
+    return {
+        "requests": len(hits),
+        "failed": len(failed) + len(unexpected_409),
+        "failed_by_status": {
+            s: sum(1 for h in failed if h.status == s) for s in sorted({h.status for h in failed})
+        },
+        "intended_409": intended,
+        "rate_limited": sum(o.result.rate_limited for o in officials),
+        "span": span,
+        "kinds": kinds,
+        "work": work,
+        "saves": sum(o.result.saves for o in officials),
+        "fresh_pages": sum(o.result.fresh_pages for o in officials),
+        "stale_pages": sum(o.result.stale_pages for o in officials),
+    }
+
+
+def latency_table(summary: dict) -> list[str]:
+    lines = [
+        "| request | count | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    order = [
+        "sign-in page",
+        "sign in",
+        "load form",
+        "save",
+        "stale save",
+        "save and continue",
+        "submit page",
+        "submit",
+    ]
+    rows = [(k, summary["kinds"][k]) for k in order if k in summary["kinds"]]
+    rows.append(("all in the timed phase", summary["work"]))
+    for kind, values in rows:
+        lines.append(
+            f"| {kind} | {len(values)} | {percentile(values, 50):.0f} | "
+            f"{percentile(values, 95):.0f} | {percentile(values, 99):.0f} | "
+            f"{max(values):.0f} |"
+        )
+    return lines
+
+
+# --------------------------------------------------------------------------- the faults
 
 
 def pg_version() -> str:
@@ -78,7 +479,7 @@ def restart_cluster() -> tuple[float, float, str]:
 def terminate_backends(database: str, seconds: float) -> tuple[float, float, str]:
     started = time.monotonic()
     killed = 0
-    with psycopg.connect(**load.PG, dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(**harness.PG, dbname="postgres", autocommit=True) as conn:
         while time.monotonic() < started + seconds:
             rows = conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -108,10 +509,10 @@ def worker_fault(database: str, port: int) -> dict:
         report_file = report_file_request(
             by=manager, cycle=current_cycle(), office=office, identified=True
         )
-    env = load.server_env(database, port)
-    log = open(load.OUT / "worker-fault.log", "w")  # noqa: SIM115 - closed below
+    env = harness.server_env(database, port)
+    log = open(harness.OUT / "worker-fault.log", "w")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
-        [load.PY, "manage.py", "db_worker", "--queue-name", "*"],
+        [harness.PY, "manage.py", "db_worker", "--queue-name", "*"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -142,7 +543,7 @@ def worker_fault(database: str, port: int) -> dict:
 
     # A fresh worker for 20 s: does anything pick the task up again?
     worker = subprocess.Popen(
-        [load.PY, "manage.py", "db_worker", "--queue-name", "*"],
+        [harness.PY, "manage.py", "db_worker", "--queue-name", "*"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -200,17 +601,16 @@ def main() -> int:
     if not 1 <= args.officials <= 200 or not 5 <= args.seconds <= 600:
         parser.error("officials must be 1-200 and seconds 5-600")
 
-    load.OUT.mkdir(parents=True, exist_ok=True)
-    port = load.free_port()
+    harness.OUT.mkdir(parents=True, exist_ok=True)
+    port = harness.free_port()
     started_at = time.gmtime()
-    host = load.machine()
+    host = harness.machine()
     print(f"== database {args.database} on 127.0.0.1 (dropped and created)")
-    load.admin(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-    load.admin(f'CREATE DATABASE "{args.database}"')
+    harness.recreate_database(args.database)
     try:
-        load.setup_django(args.database, port)
-        people = load.prepare(args.database, args.officials)
-        report = load.versions()
+        harness.setup_django(args.database, port)
+        people = prepare(args.officials)
+        report = harness.versions()
         worker = None
         if not args.skip_worker:
             print("== worker killed mid-PDF")
@@ -237,24 +637,21 @@ def main() -> int:
 
             threading.Thread(target=run, daemon=True).start()
 
-        with load.gunicorn(args.database, port, load.OUT / "gunicorn-faults.log") as server:
-            pids_before = load.worker_pids(server.pid)
+        with harness.gunicorn(args.database, port, harness.OUT / "gunicorn-faults.log") as server:
+            pids_before = harness.worker_pids(server.pid)
             prober = threading.Thread(target=probe, args=(port, stop, timeline), daemon=True)
             prober.start()
-            officials, hits, began, span = load.run_load(
+            officials, hits, began, span = run_load(
                 port, people, seconds=args.seconds, think=0.2, on_start=inject
             )
             stop.set()
             prober.join(timeout=20)
-            pids_after = load.worker_pids(server.pid)
+            pids_after = harness.worker_pids(server.pid)
             master_alive = server.poll() is None
         connections.close_all()
-        stats = load.check_database(officials, exact_versions=False)
+        stats = check_database(officials, exact_versions=False)
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        load.admin(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        harness.drop_database(args.database)
 
     # --- the figures ----------------------------------------------------------------
     f_start, f_end = fault.get("start", began), fault.get("end", began)
@@ -289,9 +686,9 @@ def main() -> int:
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', started_at)}",
         f"- Machine: {host}",
         f"- Versions: {report}",
-        f"- Load: `benchmarks/load.py`'s {args.officials} officials for {args.seconds:g} s "
-        f"against gunicorn (2 sync workers, psycopg pool, production settings); the fault "
-        f"{args.at:g} s in. Run: `benchmarks/faults.py --fault {args.fault}`.",
+        f"- Load: {args.officials} officials (threads in `benchmarks/faults.py`) for "
+        f"{args.seconds:g} s against gunicorn (2 sync workers, psycopg pool, production "
+        f"settings); the fault {args.at:g} s in. Run: `benchmarks/faults.py --fault {args.fault}`.",
         "",
         f"## Database: {args.fault}",
         "",
@@ -328,7 +725,7 @@ def main() -> int:
         "",
         "Latency over the whole run (client side, with the fault in it):",
         "",
-        *load.latency_table(load.summarize(hits, span, officials, began)),
+        *latency_table(summarize(hits, span, officials, began)),
         "",
     ]
     if worker is not None:

@@ -1,6 +1,10 @@
-"""People demo records: a few pending invitations for the Riverside office.
+"""Pending invitations for the Riverside office, made by its manager.
 
-Idempotent. No email is sent: the demo shows the invitations list, not an inbox.
+No email is sent: the demo shows the invitations list, not an inbox. That is why the
+demo checks and saves each invitation by the model's rules instead of calling
+`accounts.services.invitation_create`, which sends the link. Idempotent: an invitation
+still pending is kept (its expiry moved on if it has passed); one accepted or revoked in
+an earlier demo session is left be.
 """
 
 from datetime import timedelta
@@ -10,7 +14,9 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership
 
-# (email local part, name, role, reports to (a demo person key) or None)
+from .base import Demo, email
+
+# (email local part, name, role, reports to (a demo person key))
 PENDING = [
     ("jordan.lee", "Jordan Lee", Membership.Role.OFFICIAL, "supervisor"),
     ("pat.morgan", "Pat Morgan", Membership.Role.SUPERVISOR, "manager"),
@@ -18,29 +24,25 @@ PENDING = [
 ]
 
 
-def seed_demo(demo) -> None:
+def seed_invitations(demo: Demo) -> None:
+    """Invite three people to Riverside, unless invited before."""
     office = demo.offices["riverside"]
-    manager = demo.people["manager"]
     expires = timezone.now() + timedelta(days=settings.INVITATION_DAYS)
     for local, name, role, boss in PENDING:
-        email = f"{local}@demo.test"
-        pending = Invitation.objects.filter(
-            office=office, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
-        ).first()
-        if pending is not None:
-            if pending.is_expired():
-                pending.expires_at = expires
-                pending.save(update_fields=["expires_at"])
+        earlier = Invitation.objects.filter(office=office, email__iexact=email(local))
+        pending = earlier.filter(accepted_at__isnull=True, revoked_at__isnull=True).first()
+        if pending is not None and pending.is_expired():
+            pending.expires_at = expires
+            pending.save(update_fields=["expires_at"])
+        if earlier.exists():
             continue
-        if Invitation.objects.filter(office=office, email__iexact=email).exists():
-            continue  # accepted or revoked in an earlier demo session: leave it be
         invitation = Invitation(
-            email=email,
+            email=email(local),
             full_name=name,
             office=office,
             role=role,
-            reports_to=demo.people.get(boss),
-            invited_by=manager,
+            reports_to=demo.people[boss],
+            invited_by=demo.people["manager"],
             expires_at=expires,
         )
         invitation.full_clean()

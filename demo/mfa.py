@@ -12,9 +12,11 @@ from allauth.mfa.models import Authenticator
 
 from accounts.mfa import required_role
 
+from .base import DEMO_DOMAIN
+
 # Base32; used by `seed_demo` and `demo_mfa_code` only.
 DEMO_TOTP_SECRET = "DEMOSTANDARDSPORTALTWOZEROTWOSIX"
-DEMO_EMAIL_SUFFIX = "@demo.test"
+DEMO_EMAIL_SUFFIX = f"@{DEMO_DOMAIN}"
 
 
 def totp_secret(user) -> str | None:

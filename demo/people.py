@@ -1,36 +1,33 @@
-"""Demo data: one association, three offices of different sizes, about 40 people.
+"""The demo's organisations and people: two associations, seven offices, the named
+accounts of the README, about 40 further staff and the association roles.
 
-Idempotent: running it again finds what exists and adds only what is missing.
-Capabilities add their own demo records through a `seed_demo(demo)` function in
-their app's `demo.py`.
+Offices join their association through `association_office_create`, people come from
+`user_create` and `membership_start`, and Maple publishes its registry through
+`registry_set`. Idempotent: what exists is found, only what is missing is added.
 """
 
-import datetime
-import functools
 import random
-from dataclasses import dataclass, field
-
-from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Association, AssociationRole, Membership, Office, User
-from accounts.services import membership_start, user_create
-from pledges.models import Cycle, Edition
+from accounts.services import association_office_add, association_office_create
+from pledges.models import Cycle
+from pledges.services import registry_set
 
-from . import assessments, invitations, pledges, reports
-from .mfa import seed_demo_authenticators
+from .base import Demo, MemberOffice, person, place
 
-DEMO_PASSWORD = "standards-demo-2026"
-DEMO_DOMAIN = "demo.test"
+# (key, name, state)
+ASSOCIATIONS = [
+    ("centennial", "Centennial Association of Election Officials", "CO"),
+    ("evergreen", "Evergreen Association of Election Officials", "WA"),
+]
 
-# (office key, name, state, kind)
+# (office key, name, state, kind, association key)
 OFFICES = [
-    ("riverside", "Riverside County Elections", "CO", Office.Kind.COUNTY),
-    ("maple", "Maple City Clerk's Office", "CO", Office.Kind.CITY),
-    ("cedar", "Cedar Township Elections", "CO", Office.Kind.TOWNSHIP),
-    ("aspen", "Aspen County Elections", "CO", Office.Kind.COUNTY),
-    ("harbor", "Harbor County Board of Elections", "WA", Office.Kind.COUNTY),
+    ("riverside", "Riverside County Elections", "CO", Office.Kind.COUNTY, "centennial"),
+    ("maple", "Maple City Clerk's Office", "CO", Office.Kind.CITY, "centennial"),
+    ("cedar", "Cedar Township Elections", "CO", Office.Kind.TOWNSHIP, "centennial"),
+    ("aspen", "Aspen County Elections", "CO", Office.Kind.COUNTY, "centennial"),
+    ("harbor", "Harbor County Board of Elections", "WA", Office.Kind.COUNTY, "evergreen"),
 ]
 
 # The named accounts listed in the README: (email local part, name, office, role, reports to).
@@ -53,7 +50,7 @@ LAST = ["Adams", "Baker", "Cruz", "Dunn", "Evans", "Fox", "Garcia", "Hall", "Ing
         "Usman", "Vega", "Walsh", "Xu", "Young", "Zimmer", "Abbott", "Brooks", "Cole",
         "Diaz"]  # fmt: skip
 
-# How many further officials each office gets, and which supervisor key they report to.
+# How many further officials each office gets, and which named accounts they report to.
 STAFF = [
     ("riverside", 14, ["supervisor", "supervisor2"]),
     ("maple", 8, ["maple.manager"]),
@@ -62,98 +59,79 @@ STAFF = [
     ("harbor", 5, ["harbor.manager"]),
 ]
 
+# (email local part, name, association key, role)
+ASSOCIATION_ROLES = [
+    ("analyst", "Ana Lytics", "centennial", AssociationRole.Role.ANALYST),
+    ("association.admin", "Ray Director", "centennial", AssociationRole.Role.ADMINISTRATOR),
+    ("analyst2", "Eve Green", "evergreen", AssociationRole.Role.ANALYST),
+]
 
-@dataclass
-class Demo:
-    association: Association
-    other_association: Association
-    offices: dict[str, Office]
-    people: dict[str, User]
-    cycles: list[Cycle]  # oldest first; the last is the current, open one
-    rng: random.Random = field(default_factory=lambda: random.Random(2024))
-
-
-def _email(local: str) -> str:
-    return f"{local}@{DEMO_DOMAIN}"
-
-
-@functools.cache
-def _demo_password_hash() -> str:
-    # Hashing is deliberately slow; every demo account shares one password, so hash it once.
-    return make_password(DEMO_PASSWORD)
+# The larger Centennial members: (key, name, state, kind, staff, typical rating).
+MEMBER_OFFICES = [
+    ("pine", "Pine County Elections", "CO", Office.Kind.COUNTY, 9, 2.9),
+    ("spruce", "Spruce City Elections", "CO", Office.Kind.CITY, 7, 2.2),
+]
+MEMBER_FIRST = ["Alma", "Bo", "Cyd", "Dana", "Eli", "Fay", "Gus", "Hope", "Ike"]
 
 
-def _person(local: str, name: str) -> User:
-    user = User.objects.filter(email=_email(local)).first()
-    if user is None:
-        user = user_create(email=_email(local), full_name=name)
-        user.password = _demo_password_hash()
-        user.save(update_fields=["password"])
-    return user
-
-
-def _cycles(edition: Edition) -> list[Cycle]:
-    today = timezone.localdate()
-    year = today.year
-    previous, _ = Cycle.objects.get_or_create(
-        name=str(year - 1),
-        defaults={
-            "edition": edition,
-            "opens_on": datetime.date(year - 1, 1, 1),
-            "closes_on": datetime.date(year - 1, 12, 31),
-        },
-    )
-    current, _ = Cycle.objects.get_or_create(
-        name=str(year),
-        defaults={
-            "edition": edition,
-            "opens_on": datetime.date(year, 1, 1),
-            "closes_on": datetime.date(year, 12, 31),
-        },
-    )
-    return [previous, current]
-
-
-@transaction.atomic
-def seed(edition: Edition) -> Demo:
-    """Create (or find) the demo association, offices, people and cycles."""
-    offices = {}
-    for key, name, state, kind in OFFICES:
-        offices[key], _ = Office.objects.get_or_create(
-            name=name, state=state, defaults={"kind": kind}
+def seed_people(*, cycles: list[Cycle]) -> Demo:
+    """Find or create the demo's associations, offices and people."""
+    associations = {
+        key: Association.objects.get_or_create(name=name, defaults={"state": state})[0]
+        for key, name, state in ASSOCIATIONS
+    }
+    admin = _site_admin()
+    offices = {
+        key: _member(associations[group], name, state, kind, by=admin)
+        for key, name, state, kind, group in OFFICES
+    }
+    people = {"admin": admin}
+    for local, name, office_key, role, boss in NAMED:
+        people[local] = person(local, name)
+        place(people[local], offices[office_key], role, people.get(boss))
+    _staff(offices, people)
+    for local, name, group, role in ASSOCIATION_ROLES:
+        people[local] = person(local, name)
+        AssociationRole.objects.get_or_create(
+            user=people[local], association=associations[group], defaults={"role": role}
         )
-    if not offices["maple"].publishes_registry:
-        offices["maple"].publishes_registry = True
-        offices["maple"].save(update_fields=["publishes_registry"])
-    if offices["aspen"].named_in_benchmarks:
-        offices["aspen"].named_in_benchmarks = False
-        offices["aspen"].save(update_fields=["named_in_benchmarks"])
+    members = _member_offices(associations["centennial"], by=admin)
+    offices.update((key, member.office) for key, member in members.items())
+    _office_settings(offices, people)
+    return Demo(
+        association=associations["centennial"],
+        other_association=associations["evergreen"],
+        offices=offices,
+        people=people,
+        cycles=cycles,
+        member_offices=list(members.values()),
+    )
 
-    association, _ = Association.objects.get_or_create(
-        name="Centennial Association of Election Officials", defaults={"state": "CO"}
-    )
-    association.offices.add(
-        offices["riverside"], offices["maple"], offices["cedar"], offices["aspen"]
-    )
-    other, _ = Association.objects.get_or_create(
-        name="Evergreen Association of Election Officials", defaults={"state": "WA"}
-    )
-    other.offices.add(offices["harbor"])
 
-    people: dict[str, User] = {}
-    admin = _person("admin", "Alex Admin")
+def _site_admin() -> User:
+    admin = person("admin", "Alex Admin")
     if not admin.is_superuser:
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
-    people["admin"] = admin
+    return admin
 
-    for local, name, office_key, role, boss in NAMED:
-        user = _person(local, name)
-        people[local] = user
-        _place(user, offices[office_key], role, people.get(boss) if boss else None)
 
+def _member(association: Association, name: str, state: str, kind: str, *, by: User) -> Office:
+    """The office, a member of the association: created, or added, by the site administrator."""
+    office = Office.objects.filter(name=name, state=state).first()
+    if office is None:
+        return association_office_create(
+            association=association, name=name, state=state, kind=kind, by=by
+        )
+    if not association.offices.filter(pk=office.pk).exists():
+        association_office_add(association=association, office=office, by=by)
+    return office
+
+
+def _staff(offices: dict[str, Office], people: dict[str, User]) -> None:
+    """The further officials, named from a shuffled list so every run picks the same."""
     rng = random.Random(1787)
-    names = [(f, ln) for f in FIRST for ln in LAST]
+    names = [(first, last) for first in FIRST for last in LAST]
     rng.shuffle(names)
     index = 0
     for office_key, count, bosses in STAFF:
@@ -161,35 +139,34 @@ def seed(edition: Edition) -> Demo:
             first, last = names[index]
             index += 1
             local = f"{first}.{last}".lower()
-            user = _person(local, f"{first} {last}")
-            people[local] = user
+            people[local] = person(local, f"{first} {last}")
             boss = people[bosses[n % len(bosses)]]
-            _place(user, offices[office_key], Membership.Role.OFFICIAL, boss)
-
-    for local, name, assoc, role in [
-        ("analyst", "Ana Lytics", association, AssociationRole.Role.ANALYST),
-        ("association.admin", "Ray Director", association, AssociationRole.Role.ADMINISTRATOR),
-        ("analyst2", "Eve Green", other, AssociationRole.Role.ANALYST),
-    ]:
-        user = _person(local, name)
-        people[local] = user
-        AssociationRole.objects.get_or_create(user=user, association=assoc, defaults={"role": role})
-    demo = Demo(
-        association=association,
-        other_association=other,
-        offices=offices,
-        people=people,
-        cycles=_cycles(edition),
-    )
-    for part in (pledges, assessments, reports, invitations):
-        part.seed_demo(demo)
-    # Privileged accounts must sign in with a second step: they share one documented
-    # demo authenticator (`manage.py demo_mfa_code <email>` prints its code).
-    seed_demo_authenticators(User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}"))
-    return demo
+            place(people[local], offices[office_key], Membership.Role.OFFICIAL, boss)
 
 
-def _place(user: User, office: Office, role: str, boss: User | None) -> None:
-    current = user.active_membership
-    if current is None or current.office_id != office.pk:
-        membership_start(user=user, office=office, role=role, reports_to=boss)
+def _member_offices(association: Association, *, by: User) -> dict[str, MemberOffice]:
+    """Pine and Spruce: a manager and numbered staff (pine.1@demo.test, ...) each."""
+    members = {}
+    for key, name, state, kind, staff, base in MEMBER_OFFICES:
+        office = _member(association, name, state, kind, by=by)
+        town = name.split()[0]
+        manager = person(f"{key}.manager", f"{MEMBER_FIRST[-1]} {town}")
+        place(manager, office, Membership.Role.MANAGER, None)
+        people = []
+        for n in range(staff):
+            first = MEMBER_FIRST[n % len(MEMBER_FIRST)]
+            user = person(f"{key}.{n + 1}", f"{first} {town}-{n + 1}")
+            place(user, office, Membership.Role.OFFICIAL, manager)
+            people.append(user)
+        members[key] = MemberOffice(office=office, manager=manager, staff=people, base=base)
+    return members
+
+
+def _office_settings(offices: dict[str, Office], people: dict[str, User]) -> None:
+    """Maple publishes its pledge registry; Aspen stays unnamed in the benchmarks."""
+    registry_set(office=offices["maple"], publishes=True, by=people["maple.manager"])
+    aspen = offices["aspen"]
+    if aspen.named_in_benchmarks:
+        aspen.named_in_benchmarks = False
+        aspen.full_clean()
+        aspen.save(update_fields=["named_in_benchmarks"])

@@ -1,4 +1,5 @@
-"""Demo pledges: most people sign in both cycles; one withdraws; Maple publishes its registry.
+"""Demo pledges: most people sign in both cycles, one withdraws, and the member offices'
+finishers have signed too. All of them join the hash chain through `pledges_import`.
 
 The demo's official@demo.test has no pledge in the current cycle, so a visitor can sign.
 Idempotent: people who already have a pledge in a cycle are left alone.
@@ -9,15 +10,54 @@ import random
 
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, User
 from pledges.chain import CONSENT_TEXT
-from pledges.models import Pledge, PledgeWithdrawal
+from pledges.models import Cycle, Pledge, PledgeWithdrawal
 from pledges.services import pledge_text, pledges_import
+
+from .base import Demo
 
 SIGN_SHARE = {0: 0.9, 1: 0.75}  # previous cycle, current cycle
 KEEP_UNSIGNED = {"official"}
 WITHDRAWS = "supervisor2"
+WITHDRAWAL_REASON = (
+    "Signed on behalf of the wrong office; will sign again after my transfer is complete."
+)
 USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130.0 Safari/537.36"
+
+
+def seed_pledges(demo: Demo) -> None:
+    """Add the demo's missing pledges and its one withdrawal to the chain in one import."""
+    existing = set(Pledge.objects.filter(cycle__in=demo.cycles).values_list("user_id", "cycle_id"))
+    digests = {cycle.pk: pledge_text(cycle)[1] for cycle in demo.cycles}
+    pledges, withdrawals = _staff_pledges(demo, existing, digests)
+    pledges += _member_pledges(demo, existing, digests)
+    if not pledges:
+        return
+    # The chain is ordered by when records were made; signing times go in order too.
+    order = sorted(range(len(pledges)), key=lambda i: pledges[i].signed_at)
+    position = {old: new for new, old in enumerate(order)}
+    pledges_import(
+        pledges=[pledges[i] for i in order],
+        withdrawals=[(position[i], withdrawal) for i, withdrawal in withdrawals],
+    )
+
+
+def _pledge(
+    user: User, office_id: int, cycle: Cycle, digest: str, signed_at: datetime.datetime, **extra
+) -> Pledge:
+    return Pledge(
+        user=user,
+        office_id=office_id,
+        cycle=cycle,
+        edition_id=cycle.edition_id,
+        typed_name=user.full_name,
+        consent_text=str(CONSENT_TEXT),
+        signed_at=signed_at,
+        auth_method=Pledge.AuthMethod.PASSWORD,
+        text_sha256=digest,
+        **extra,
+    )
 
 
 def _moment(rng: random.Random, first: datetime.date, last: datetime.date) -> datetime.datetime:
@@ -27,73 +67,70 @@ def _moment(rng: random.Random, first: datetime.date, last: datetime.date) -> da
     return timezone.make_aware(at, timezone.get_default_timezone())
 
 
-def seed_demo(demo) -> None:
-    memberships = {
-        m.user_id: m
-        for m in Membership.objects.filter(
-            user__in=demo.people.values(), ended_at__isnull=True
-        ).select_related("user")
-    }
+def _staff_pledges(
+    demo: Demo, existing: set, digests: dict[int, str]
+) -> tuple[list[Pledge], list[tuple[int, PledgeWithdrawal]]]:
+    """The five demo offices' pledges, and the withdrawal of one (by its index)."""
+    memberships = Membership.objects.filter(
+        user__in=demo.people.values(), ended_at__isnull=True
+    ).select_related("user")
     locals_by_user = {user.pk: local for local, user in demo.people.items()}
-    existing = set(
-        Pledge.objects.filter(user_id__in=memberships, cycle__in=demo.cycles).values_list(
-            "user_id", "cycle_id"
-        )
-    )
-    today = timezone.localdate()
-    pledges: list[Pledge] = []
-    withdrawals: list[tuple[int, PledgeWithdrawal]] = []
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    pledges, withdrawals = [], []
     for index, cycle in enumerate(demo.cycles):
-        _text, digest = pledge_text(cycle)
-        last_day = min(cycle.closes_on, today - datetime.timedelta(days=1))
-        last_day = max(last_day, cycle.opens_on)
-        is_current = index == len(demo.cycles) - 1
-        for user_id, membership in sorted(memberships.items()):
-            local = locals_by_user[user_id]
+        last_day = max(min(cycle.closes_on, yesterday), cycle.opens_on)
+        current = index == len(demo.cycles) - 1
+        for membership in sorted(memberships, key=lambda m: m.user_id):
+            local = locals_by_user[membership.user_id]
             # One generator per person and cycle: a re-run makes the same choices.
             rng = random.Random(f"pledges:{cycle.name}:{local}")
             signs = rng.random() < SIGN_SHARE.get(index, 0.8)
-            if is_current and local in KEEP_UNSIGNED:
+            withdraws = current and local == WITHDRAWS
+            if (current and local in KEEP_UNSIGNED) or not (signs or withdraws):
                 continue
-            if is_current and local == WITHDRAWS:
-                signs = True
-            if not signs or (user_id, cycle.pk) in existing:
+            if (membership.user_id, cycle.pk) in existing:
                 continue
-            signed_at = _moment(rng, cycle.opens_on, last_day)
-            pledges.append(
-                Pledge(
-                    user_id=user_id,
-                    office_id=membership.office_id,
-                    cycle=cycle,
-                    edition_id=cycle.edition_id,
-                    typed_name=membership.user.full_name,
-                    consent_text=str(CONSENT_TEXT),
-                    signed_at=signed_at,
-                    ip_address=f"192.0.2.{rng.randint(1, 254)}",
-                    user_agent=USER_AGENT,
-                    auth_method=Pledge.AuthMethod.PASSWORD,
-                    text_sha256=digest,
-                    listed_publicly=rng.random() < 0.6,
-                )
+            pledge = _pledge(
+                membership.user,
+                membership.office_id,
+                cycle,
+                digests[cycle.pk],
+                _moment(rng, cycle.opens_on, last_day),
+                ip_address=f"192.0.2.{rng.randint(1, 254)}",
+                user_agent=USER_AGENT,
+                listed_publicly=rng.random() < 0.6,
             )
-            if is_current and local == WITHDRAWS:
-                withdrawals.append(
-                    (
-                        len(pledges) - 1,
-                        PledgeWithdrawal(
-                            reason="Signed on behalf of the wrong office; will sign again "
-                            "after my transfer is complete.",
-                            withdrawn_at=signed_at + datetime.timedelta(hours=2),
-                            ip_address=pledges[-1].ip_address,
-                            user_agent=USER_AGENT,
-                            auth_method=Pledge.AuthMethod.PASSWORD,
-                        ),
+            pledges.append(pledge)
+            if withdraws:
+                withdrawals.append((len(pledges) - 1, _withdrawal(pledge)))
+    return pledges, withdrawals
+
+
+def _withdrawal(pledge: Pledge) -> PledgeWithdrawal:
+    return PledgeWithdrawal(
+        reason=WITHDRAWAL_REASON,
+        withdrawn_at=pledge.signed_at + datetime.timedelta(hours=2),
+        ip_address=pledge.ip_address,
+        user_agent=USER_AGENT,
+        auth_method=Pledge.AuthMethod.PASSWORD,
+    )
+
+
+def _member_pledges(demo: Demo, existing: set, digests: dict[int, str]) -> list[Pledge]:
+    """Everyone in the member offices who finished a cycle signed three days before."""
+    pledges = []
+    for member in demo.member_offices:
+        for cycle in demo.cycles:
+            for _n, user, at in member.finishers(cycle, current=cycle == demo.cycles[-1]):
+                if (user.pk, cycle.pk) not in existing:
+                    pledges.append(
+                        _pledge(
+                            user,
+                            member.office.pk,
+                            cycle,
+                            digests[cycle.pk],
+                            at - datetime.timedelta(days=3),
+                            ip_address="192.0.2.20",
+                        )
                     )
-                )
-    # The chain is ordered by when records were made; signing times go in order too.
-    order = sorted(range(len(pledges)), key=lambda i: pledges[i].signed_at)
-    position = {old: new for new, old in enumerate(order)}
-    pledges = [pledges[i] for i in order]
-    withdrawals = [(position[i], w) for i, w in withdrawals]
-    if pledges:
-        pledges_import(pledges=pledges, withdrawals=withdrawals)
+    return pledges

@@ -14,6 +14,7 @@ from pledges import dashboard as pledge_card
 from pledges.models import Cycle
 
 CARDS = (pledge_card, assessment_card)
+_CYCLES = Cycle.objects.select_related("edition").order_by("-opens_on")
 
 
 def current_and_next_cycle(day=None) -> tuple[Cycle | None, Cycle | None]:
@@ -22,7 +23,7 @@ def current_and_next_cycle(day=None) -> tuple[Cycle | None, Cycle | None]:
     There is about one cycle a year, so reading them all is cheaper than two queries.
     """
     day = day or timezone.localdate()
-    cycles = list(Cycle.objects.select_related("edition").order_by("-opens_on"))
+    cycles = list(_CYCLES.all())
     started = [c for c in cycles if c.opens_on <= day]
     current = next(
         (c for c in started if c.closes_on >= day and c.closed_early_at is None),

@@ -24,24 +24,26 @@ def _require(data: dict, key: str, kind: type):
     return value
 
 
-@transaction.atomic
-def edition_load(*, path: Path, publish: bool = True) -> tuple[Edition, bool]:
-    """Load an edition fixture; return (edition, created). Loading it again changes nothing."""
+def _read_fixture(path: Path) -> tuple[dict, str]:
+    """The fixture's data and the SHA-256 of its bytes, once its format is the one we read."""
     raw = Path(path).read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
     data = json.loads(raw.decode("utf-8"))
     if data.get("format") != FIXTURE_FORMAT:
         raise ValidationError(f"Edition fixture: format must be {FIXTURE_FORMAT!r}.")
-    code = _require(data, "code", str)
-    existing = Edition.objects.filter(code=code).first()
-    if existing is not None:
-        if existing.source_sha256 != digest:
-            raise EditionConflict(
-                f"Edition {code!r} is already loaded with a different text; "
-                "a new text must be a new edition with its own code."
-            )
-        return existing, False
+    return data, hashlib.sha256(raw).hexdigest()
 
+
+def _already_loaded(code: str, digest: str) -> Edition | None:
+    existing = Edition.objects.filter(code=code).first()
+    if existing is not None and existing.source_sha256 != digest:
+        raise EditionConflict(
+            f"Edition {code!r} is already loaded with a different text; "
+            "a new text must be a new edition with its own code."
+        )
+    return existing
+
+
+def _create_edition(data: dict, *, code: str, digest: str, publish: bool) -> Edition:
     edition = Edition(
         code=code,
         title=_require(data, "title", str),
@@ -55,15 +57,12 @@ def edition_load(*, path: Path, publish: bool = True) -> tuple[Edition, bool]:
     )
     edition.full_clean()
     edition.save()
-    for level in _require(data, "rating_scale", list):
-        RatingLevel.objects.create(
-            edition=edition,
-            value=level["value"],
-            label=level["label"],
-            description=level["description"],
-        )
-    position = 0
-    for s in _require(data, "standards", list):
+    return edition
+
+
+def _create_standards(edition: Edition, standards: list[dict]) -> None:
+    position = 0  # items are numbered through the whole edition, not per standard
+    for s in standards:
         standard = Standard.objects.create(
             edition=edition,
             number=s["number"],
@@ -83,6 +82,25 @@ def edition_load(*, path: Path, publish: bool = True) -> tuple[Edition, bool]:
                 )
             )
         ApplicationItem.objects.bulk_create(items)
+
+
+@transaction.atomic
+def edition_load(*, path: Path, publish: bool = True) -> tuple[Edition, bool]:
+    """Load an edition fixture; return (edition, created). Loading it again changes nothing."""
+    data, digest = _read_fixture(path)
+    code = _require(data, "code", str)
+    existing = _already_loaded(code, digest)
+    if existing is not None:
+        return existing, False
+    edition = _create_edition(data, code=code, digest=digest, publish=publish)
+    for level in _require(data, "rating_scale", list):
+        RatingLevel.objects.create(
+            edition=edition,
+            value=level["value"],
+            label=level["label"],
+            description=level["description"],
+        )
+    _create_standards(edition, _require(data, "standards", list))
     return edition, True
 
 

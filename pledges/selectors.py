@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Office
 from accounts.selectors import active_memberships, iso
 
+from .chain import GENESIS_HASH, record_hash
 from .models import (
     ApplicationItem,
     ChainHead,
@@ -190,10 +191,8 @@ _PLEDGE_FIELDS = [
 ]  # fmt: skip
 
 
-def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
-    """Walk every chained record in order; report the first whose content or link is wrong."""
-    from .chain import GENESIS_HASH, record_hash
-
+def _chained_records(chunk_size: int):
+    """Pledges and withdrawals merged into one stream, in chain order."""
     pledges = Pledge.objects.only(*_PLEDGE_FIELDS).order_by("sequence").iterator(chunk_size)
     withdrawals = (
         PledgeWithdrawal.objects.select_related("pledge")
@@ -201,73 +200,75 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
         .order_by("sequence")
         .iterator(chunk_size)
     )
-    previous = GENESIS_HASH
-    expected = 1
-    checked = 0
-    withdrawn_pledges = 0
-    records = heapq.merge(pledges, withdrawals, key=lambda r: r.sequence)
-    for record in records:
-        label = (
-            _("withdrawal of pledge %(id)s") % {"id": record.pledge_id}
-            if isinstance(record, PledgeWithdrawal)
-            else _("pledge %(id)s") % {"id": record.pk}
-        )
-        if record.sequence != expected:
-            return ChainReport(
-                False,
-                checked,
-                _("Record #%(n)s is missing (the next record found is #%(found)s, %(label)s).")
-                % {"n": expected, "found": record.sequence, "label": label},
-                expected,
-            )
-        if record.previous_hash != previous:
-            return ChainReport(
-                False,
-                checked,
-                _("Record #%(n)s (%(label)s) does not link to the record before it.")
-                % {"n": record.sequence, "label": label},
-                record.sequence,
-            )
-        if record_hash(record, previous) != record.record_hash:
-            return ChainReport(
-                False,
-                checked,
-                _("Record #%(n)s (%(label)s) was changed after it was recorded.")
-                % {"n": record.sequence, "label": label},
-                record.sequence,
-            )
-        if isinstance(record, PledgeWithdrawal):
-            if record.pledge.withdrawn_at != record.withdrawn_at:
-                return ChainReport(
-                    False,
-                    checked,
-                    _("Record #%(n)s (%(label)s) does not match the pledge it withdraws.")
-                    % {"n": record.sequence, "label": label},
-                    record.sequence,
-                )
-        elif record.withdrawn_at is not None:
-            withdrawn_pledges += 1
-        previous = record.record_hash
-        expected += 1
-        checked += 1
+    return heapq.merge(pledges, withdrawals, key=lambda r: r.sequence)
 
+
+def _record_label(record: Pledge | PledgeWithdrawal) -> str:
+    if isinstance(record, PledgeWithdrawal):
+        return _("withdrawal of pledge %(id)s") % {"id": record.pledge_id}
+    return _("pledge %(id)s") % {"id": record.pk}
+
+
+def _record_problem(
+    record: Pledge | PledgeWithdrawal, *, expected: int, previous: str
+) -> tuple[str, int] | None:
+    """What is wrong with the record at this place in the chain, and the sequence it concerns."""
+    label = _record_label(record)
+    if record.sequence != expected:
+        return (
+            _("Record #%(n)s is missing (the next record found is #%(found)s, %(label)s).")
+            % {"n": expected, "found": record.sequence, "label": label},
+            expected,
+        )
+    if record.previous_hash != previous:
+        problem = _("Record #%(n)s (%(label)s) does not link to the record before it.")
+    elif record_hash(record, previous) != record.record_hash:
+        problem = _("Record #%(n)s (%(label)s) was changed after it was recorded.")
+    elif isinstance(record, PledgeWithdrawal) and record.pledge.withdrawn_at != record.withdrawn_at:
+        problem = _("Record #%(n)s (%(label)s) does not match the pledge it withdraws.")
+    else:
+        return None
+    return problem % {"n": record.sequence, "label": label}, record.sequence
+
+
+def _end_problem(*, checked: int, last_hash: str, withdrawn_pledges: int) -> ChainReport | None:
+    """What is wrong once every record has been read: a lost tail, an unrecorded withdrawal."""
     head = ChainHead.objects.filter(id=1).first()
-    if head is not None and (head.sequence, head.record_hash) != (expected - 1, previous):
+    if head is not None and (head.sequence, head.record_hash) != (checked, last_hash):
         return ChainReport(
             False,
             checked,
             _("The chain ends at #%(n)s but its last record was #%(head)s: records are missing.")
-            % {"n": expected - 1, "head": head.sequence},
-            expected,
+            % {"n": checked, "head": head.sequence},
+            checked + 1,
         )
-    withdrawals_count = PledgeWithdrawal.objects.count()
-    if withdrawn_pledges != withdrawals_count:
+    if withdrawn_pledges != PledgeWithdrawal.objects.count():
         return ChainReport(
             False,
             checked,
             _("A pledge is marked withdrawn without a withdrawal record."),
             None,
         )
+    return None
+
+
+def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
+    """Walk every chained record in order; report the first whose content or link is wrong."""
+    previous = GENESIS_HASH
+    checked = 0
+    withdrawn_pledges = 0
+    for record in _chained_records(chunk_size):
+        problem = _record_problem(record, expected=checked + 1, previous=previous)
+        if problem is not None:
+            message, sequence = problem
+            return ChainReport(False, checked, message, sequence)
+        if isinstance(record, Pledge) and record.withdrawn_at is not None:
+            withdrawn_pledges += 1
+        previous = record.record_hash
+        checked += 1
+    ending = _end_problem(checked=checked, last_hash=previous, withdrawn_pledges=withdrawn_pledges)
+    if ending is not None:
+        return ending
     return ChainReport(True, checked)
 
 

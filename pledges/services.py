@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import Office, User
+from accounts.models import Membership, Office, User
 from core.mail import send_templated_email
 
 from .chain import CONSENT_TEXT, canonical_pledge_text, record_hash, sha256_text
@@ -35,6 +35,15 @@ class RequestMeta:
 
 class SigningClosed(ValidationError):
     """The cycle is not open for signing today."""
+
+
+def _signature_meta(request_meta: RequestMeta) -> dict:
+    """Where a pledge or a withdrawal came from, as the chained record stores it."""
+    return {
+        "ip_address": request_meta.ip_address,
+        "user_agent": request_meta.user_agent[:MAX_USER_AGENT],
+        "auth_method": request_meta.auth_method,
+    }
 
 
 def pledge_text(cycle: Cycle) -> tuple[str, str]:
@@ -89,6 +98,64 @@ def clean_typed_name(value: str) -> str:
     return name
 
 
+def _signing_membership(user: User, *, consent: bool) -> Membership:
+    """The membership the pledge is signed in; ValidationError without one or without consent."""
+    membership = user.active_membership
+    if membership is None:
+        raise ValidationError(_("Only a member of an office can sign the pledge."))
+    if not consent:
+        raise ValidationError(_("You must agree to sign electronically."), code="consent")
+    return membership
+
+
+def _signable_text_sha256(cycle: Cycle, seen_text_sha256: str | None) -> str:
+    """The SHA-256 of the text being signed, once the cycle is open and the text unchanged."""
+    if not cycle.is_open():
+        raise SigningClosed(_("The %(cycle)s cycle is not open for signing.") % {"cycle": cycle})
+    _text, digest = pledge_text(cycle)
+    if seen_text_sha256 is not None and seen_text_sha256 != digest:
+        raise ValidationError(
+            _("The pledge text changed while you were reading it. Please read it again."),
+            code="stale",
+        )
+    return digest
+
+
+def _insert_pledge(pledge: Pledge) -> tuple[Pledge, bool]:
+    """Save the chained pledge: (pledge, True), or the active one already there and False."""
+    try:
+        with transaction.atomic():
+            pledge.save(force_insert=True)
+    except IntegrityError:
+        # Only reachable if a write bypassed the chain lock; the constraint still holds.
+        existing = _existing_active(pledge.user, pledge.cycle)
+        if existing is None:
+            raise
+        return existing, False
+    return pledge, True
+
+
+def _pledge_signed(pledge: Pledge, *, request_meta: RequestMeta) -> None:
+    """Record the signature and send the signer their confirmation."""
+    user = pledge.user
+    audit_record(
+        action="pledge.signed",
+        actor=user,
+        obj=pledge,
+        office=pledge.office,
+        ip_address=request_meta.ip_address,
+        cycle=pledge.cycle.name,
+        auth_method=pledge.auth_method,
+        sequence=pledge.sequence,
+    )
+    send_templated_email(
+        to=user.email,
+        template="pledges/email/pledge_signed",
+        context={"pledge": pledge, "name": pledge.typed_name, "cycle": pledge.cycle.name},
+        language=user.preferred_language,
+    )
+
+
 @transaction.atomic
 def pledge_sign(
     *,
@@ -101,11 +168,7 @@ def pledge_sign(
     seen_text_sha256: str | None = None,
 ) -> tuple[Pledge, bool]:
     """Sign the cycle's pledge; return (pledge, created). Signing again returns the first."""
-    membership = user.active_membership
-    if membership is None:
-        raise ValidationError(_("Only a member of an office can sign the pledge."))
-    if not consent:
-        raise ValidationError(_("You must agree to sign electronically."), code="consent")
+    membership = _signing_membership(user, consent=consent)
     name = clean_typed_name(typed_name)
     head = _lock_chain_head()
     # Checked after taking the lock: a second tab or a double click waits here and then
@@ -113,14 +176,7 @@ def pledge_sign(
     existing = _existing_active(user, cycle)
     if existing is not None:
         return existing, False
-    if not cycle.is_open():
-        raise SigningClosed(_("The %(cycle)s cycle is not open for signing.") % {"cycle": cycle})
-    _text, digest = pledge_text(cycle)
-    if seen_text_sha256 is not None and seen_text_sha256 != digest:
-        raise ValidationError(
-            _("The pledge text changed while you were reading it. Please read it again."),
-            code="stale",
-        )
+    digest = _signable_text_sha256(cycle, seen_text_sha256)
     pledge = Pledge(
         user=user,
         office=membership.office,
@@ -129,39 +185,16 @@ def pledge_sign(
         typed_name=name,
         consent_text=str(CONSENT_TEXT),
         signed_at=timezone.now(),
-        ip_address=request_meta.ip_address,
-        user_agent=request_meta.user_agent[:MAX_USER_AGENT],
-        auth_method=request_meta.auth_method,
         text_sha256=digest,
         listed_publicly=list_publicly,
+        **_signature_meta(request_meta),
     )
     _chain([pledge], head)
-    try:
-        with transaction.atomic():
-            pledge.save(force_insert=True)
-    except IntegrityError:
-        # Only reachable if a write bypassed the chain lock; the constraint still holds.
-        existing = _existing_active(user, cycle)
-        if existing is None:
-            raise
-        return existing, False
+    pledge, created = _insert_pledge(pledge)
+    if not created:
+        return pledge, False
     head.save(update_fields=["sequence", "record_hash"])
-    audit_record(
-        action="pledge.signed",
-        actor=user,
-        obj=pledge,
-        office=membership.office,
-        ip_address=request_meta.ip_address,
-        cycle=cycle.name,
-        auth_method=pledge.auth_method,
-        sequence=pledge.sequence,
-    )
-    send_templated_email(
-        to=user.email,
-        template="pledges/email/pledge_signed",
-        context={"pledge": pledge, "name": name, "cycle": cycle.name},
-        language=user.preferred_language,
-    )
+    _pledge_signed(pledge, request_meta=request_meta)
     return pledge, True
 
 
@@ -183,9 +216,7 @@ def pledge_withdraw(
         pledge=pledge,
         reason=reason,
         withdrawn_at=timezone.now(),
-        ip_address=request_meta.ip_address,
-        user_agent=request_meta.user_agent[:MAX_USER_AGENT],
-        auth_method=request_meta.auth_method,
+        **_signature_meta(request_meta),
     )
     _chain([withdrawal], head)
     withdrawal.save(force_insert=True)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import client_ip
+from core.http import attachment, bound, form_view
 from core.mail import render_email
 
 from . import selectors
@@ -123,6 +124,37 @@ def pledge_list(request):
     )
 
 
+def _signing_unavailable(request, membership):
+    """No office to sign for, or no cycle open: say so (refusing a POST outright)."""
+    status = 403 if membership is None else 409
+    return render(
+        request,
+        "pledges/pledge_closed.html",
+        {
+            "membership": membership,
+            "cycle": selectors.current_cycle(),
+            "next_cycle": selectors.next_cycle(),
+        },
+        status=status if request.method == "POST" else 200,
+    )
+
+
+def _already_signed(request, cycle, pledge):
+    messages.info(request, _("You have already signed the %(cycle)s pledge.") % {"cycle": cycle})
+    return redirect("pledges:pledge-detail", pk=pledge.pk)
+
+
+def _signed(request, cycle, pledge, created: bool):
+    if not created:
+        return _already_signed(request, cycle, pledge)
+    messages.success(
+        request,
+        _("Thank you. Your pledge is signed; your verification code is %(code)s.")
+        % {"code": pledge.verification_code},
+    )
+    return redirect("pledges:pledge-detail", pk=pledge.pk)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @reauthentication_required(enabled=sign_in_is_stale)
@@ -130,60 +162,33 @@ def pledge_sign_view(request):
     membership = request.user.active_membership
     cycle = selectors.signable_cycle()
     if membership is None or cycle is None:
-        status = 403 if membership is None else 409
-        return render(
-            request,
-            "pledges/pledge_closed.html",
-            {
-                "membership": membership,
-                "cycle": selectors.current_cycle(),
-                "next_cycle": selectors.next_cycle(),
-            },
-            status=status if request.method == "POST" else 200,
-        )
+        return _signing_unavailable(request, membership)
     existing = selectors.active_pledge(request.user, cycle)
     if existing is not None:
-        messages.info(
-            request, _("You have already signed the %(cycle)s pledge.") % {"cycle": cycle}
-        )
-        return redirect("pledges:pledge-detail", pk=existing.pk)
+        return _already_signed(request, cycle, existing)
 
     _text, digest = pledge_text(cycle)
-    form = PledgeSignForm(
-        request.POST if request.method == "POST" else None, user=request.user, text_sha256=digest
-    )
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                pledge, created = pledge_sign(
-                    user=request.user,
-                    cycle=cycle,
-                    typed_name=form.cleaned_data["typed_name"],
-                    consent=form.cleaned_data["consent"],
-                    list_publicly=form.cleaned_data["list_publicly"],
-                    request_meta=request_meta(request),
-                    seen_text_sha256=form.cleaned_data["text_sha256"],
-                )
-            except SigningClosed as error:
-                messages.error(request, error.messages[0])
-                return redirect("pledges:pledge-list")
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                if created:
-                    messages.success(
-                        request,
-                        _("Thank you. Your pledge is signed; your verification code is %(code)s.")
-                        % {"code": pledge.verification_code},
-                    )
-                else:
-                    messages.info(
-                        request,
-                        _("You have already signed the %(cycle)s pledge.") % {"cycle": cycle},
-                    )
-                return redirect("pledges:pledge-detail", pk=pledge.pk)
-        status = 400
+    form = PledgeSignForm(*bound(request), user=request.user, text_sha256=digest)
+    # Not form_view, which takes its context before the service runs: the standards (two
+    # queries) are read only to show the page, never for a signature that goes through.
+    if request.method == "POST" and form.is_valid():
+        try:
+            pledge, created = pledge_sign(
+                user=request.user,
+                cycle=cycle,
+                typed_name=form.cleaned_data["typed_name"],
+                consent=form.cleaned_data["consent"],
+                list_publicly=form.cleaned_data["list_publicly"],
+                request_meta=request_meta(request),
+                seen_text_sha256=form.cleaned_data["text_sha256"],
+            )
+        except SigningClosed as error:
+            messages.error(request, error.messages[0])
+            return redirect("pledges:pledge-list")
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _signed(request, cycle, pledge, created)
     return render(
         request,
         "pledges/pledge_sign.html",
@@ -196,7 +201,7 @@ def pledge_sign_view(request):
             "consent_text": CONSENT_TEXT,
             "text_sha256": digest,
         },
-        status=status,
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -223,25 +228,25 @@ def pledge_withdraw_view(request, pk):
     if not pledge.is_active:
         messages.info(request, _("This pledge has already been withdrawn."))
         return redirect("pledges:pledge-detail", pk=pledge.pk)
-    form = PledgeWithdrawForm(request.POST if request.method == "POST" else None, user=request.user)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                pledge_withdraw(
-                    pledge=pledge,
-                    by=request.user,
-                    reason=form.cleaned_data["reason"],
-                    request_meta=request_meta(request),
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, _("Your pledge has been withdrawn."))
-                return redirect("pledges:pledge-detail", pk=pledge.pk)
-        status = 400
-    return render(
-        request, "pledges/pledge_withdraw.html", {"pledge": pledge, "form": form}, status=status
+    form = PledgeWithdrawForm(*bound(request), user=request.user)
+
+    def done(_withdrawal):
+        messages.success(request, _("Your pledge has been withdrawn."))
+        return redirect("pledges:pledge-detail", pk=pledge.pk)
+
+    return form_view(
+        request,
+        form,
+        save=lambda: pledge_withdraw(
+            pledge=pledge,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            request_meta=request_meta(request),
+        ),
+        done=done,
+        template="pledges/pledge_withdraw.html",
+        context={"pledge": pledge},
+        invalid=400,
     )
 
 
@@ -253,11 +258,9 @@ def pledge_certificate(request, pk):
         return render(
             request, "pledges/pledge_certificate_withdrawn.html", {"pledge": pledge}, status=410
         )
-    filename, content_type, data = pledge_certificate_pdf(pledge)
+    export = pledge_certificate_pdf(pledge)
     certificate_downloaded(pledge=pledge, by=request.user, request_meta=request_meta(request))
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(*export)
 
 
 @require_GET
@@ -309,7 +312,7 @@ def pledge_remind(request):
     if cycle is None:
         messages.error(request, _("No cycle is open, so there is nothing to sign yet."))
         return redirect("pledges:pledge-office")
-    form = ReminderSendForm(request.POST if request.method == "POST" else None, user=request.user)
+    form = ReminderSendForm(*bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         # One manual reminder per manager and day: a second click or tab sends nothing.
         key = f"manual-{request.user.pk}-{timezone.localdate():%Y%m%d}"

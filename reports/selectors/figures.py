@@ -170,6 +170,15 @@ def item_key(item: ApplicationItem) -> tuple[int, int]:
     return (item.standard.number, item.number)
 
 
+def _counts_by_cycle(rows, cycle_key: str) -> dict[int, dict]:
+    """Counts per cycle and item key, from rows of per-item sums."""
+    by_cycle: dict[int, dict] = {}
+    for r in rows:
+        key = (r["item__standard__number"], r["item__number"])
+        by_cycle.setdefault(r[cycle_key], {})[key] = Counts.from_row(r)
+    return by_cycle
+
+
 def summary_counts_by_cycle(cycles: list[Cycle], office_id: int) -> dict[int, dict]:
     """Counts per item key from one office's summaries, for several cycles (one query)."""
     fields = {f"count_{v}": Sum(f"count_{v}") for v in SUMMARY_VALUES}
@@ -179,11 +188,7 @@ def summary_counts_by_cycle(cycles: list[Cycle], office_id: int) -> dict[int, di
         .annotate(**fields, count_na=Sum("count_na"))
         .order_by()
     )
-    by_cycle: dict[int, dict] = {c.pk: {} for c in cycles}
-    for r in rows:
-        key = (r["item__standard__number"], r["item__number"])
-        by_cycle[r["cycle_id"]][key] = Counts.from_row(r)
-    return by_cycle
+    return {c.pk: {} for c in cycles} | _counts_by_cycle(rows, "cycle_id")
 
 
 def answer_counts_by_cycle(assessments) -> dict[int, dict]:
@@ -197,11 +202,7 @@ def answer_counts_by_cycle(assessments) -> dict[int, dict]:
         .annotate(**fields, count_na=Count("pk", filter=Q(not_applicable=True)))
         .order_by()
     )
-    by_cycle: dict[int, dict] = {}
-    for r in rows:
-        key = (r["item__standard__number"], r["item__number"])
-        by_cycle.setdefault(r["assessment__cycle_id"], {})[key] = Counts.from_row(r)
-    return by_cycle
+    return _counts_by_cycle(rows, "assessment__cycle_id")
 
 
 def office_sums(cycle_ids: list[int], office_ids, by: tuple[str, ...]):

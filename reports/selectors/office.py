@@ -89,6 +89,16 @@ class _Numbers:
     funnel_hidden: bool
     associations_version: str = ""  # see `figures.associations_version`
 
+    def funnel(self) -> Funnel:
+        hidden = self.funnel_hidden
+        return Funnel(
+            staff=self.staff,
+            pledged=None if hidden else self.pledged,
+            submitted=None if hidden else self.submitted,
+            accepted=None if hidden else self.accepted,
+            hidden=hidden,
+        )
+
 
 def office_staff(office: Office) -> list[Membership]:
     """The office's current memberships with their people, by name (1 query)."""
@@ -342,20 +352,13 @@ def office_report(
             row.gap = gaps.get(row.item.pk)
     strongest, weakest, gaps = _highlights(rows)
     overall = pooled(rows)
-    funnel_hidden = numbers.funnel_hidden
     return OfficeReport(
         office=office,
         cycle=cycle,
         previous=earlier,
         team_lead=team_lead,
         scale=rating_scale(cycle.edition_id),
-        funnel=Funnel(
-            staff=numbers.staff,
-            pledged=None if funnel_hidden else numbers.pledged,
-            submitted=None if funnel_hidden else numbers.submitted,
-            accepted=None if funnel_hidden else numbers.accepted,
-            hidden=funnel_hidden,
-        ),
+        funnel=numbers.funnel(),
         respondents=numbers.submitted,
         hidden=numbers.hidden,
         standards=rows,

@@ -479,3 +479,195 @@ def test_a_new_cycle_gives_a_new_assessment(world, cycle, edition):
     later = CycleFactory(name="later", edition=edition)
     second = services.assessment_start(user=world.official, cycle=later)
     assert first.pk != second.pk
+
+
+# ----------------------------------------------------------------------------- importing history
+
+
+def _finished(world, cycle, *, user=None, state="accepted") -> services.AssessmentRecord:
+    """An assessment finished elsewhere, with its history: unsaved, as an import gets it."""
+    import datetime
+
+    from django.utils import timezone
+
+    from assessments.models import ReviewItem
+
+    user = user or world.official
+    items = edition_items(cycle)
+    at = timezone.make_aware(datetime.datetime.combine(cycle.opens_on, datetime.time(9)))
+    day = datetime.timedelta(days=1)
+    submitted = [Transition(action="submitted", from_state="draft", to_state="submitted")]
+    accepted = [Transition(action="accepted", from_state="submitted", to_state="accepted")]
+    transitions = {"draft": [], "submitted": submitted, "accepted": submitted + accepted}[state]
+    for n, transition in enumerate(transitions, start=1):
+        transition.by, transition.at = (user if n == 1 else world.supervisor), at + n * day
+    reviews = []
+    if state == "accepted":
+        review = Review(
+            reviewer=world.supervisor, decision="accept", assessment_version=2, created_at=at
+        )
+        rows = [ReviewItem(item=items[0], rating=4, comment="A strength of yours.")]
+        reviews.append(services.ReviewRecord(review=review, items=rows))
+    assessment = Assessment(
+        user=user,
+        office=world.office,
+        cycle=cycle,
+        reviewer=world.supervisor,
+        state=state,
+        version=1 + len(transitions),
+        created_at=at,
+        updated_at=at + len(transitions) * day,
+        submitted_at=at + day if transitions else None,
+        accepted_at=at + 2 * day if state == "accepted" else None,
+    )
+    responses = [ItemResponse(item=item, rating=3, updated_at=at) for item in items]
+    responses[1] = ItemResponse(item=items[1], not_applicable=True, na_reason="Not my role.")
+    goal = StandardGoal(standard=items[0].standard, goal="Attend the state training.")
+    return services.AssessmentRecord(
+        assessment=assessment,
+        responses=responses if state != "draft" else responses[:5],
+        goals=[goal],
+        transitions=transitions,
+        reviews=reviews,
+    )
+
+
+def test_an_import_keeps_finished_history_with_its_own_times(world, closed_cycle):
+    record = _finished(world, closed_cycle)
+    mail.outbox.clear()
+    [imported] = services.assessments_import(records=[record])
+    assessment = Assessment.objects.get(pk=imported.pk)
+    assert (assessment.cycle, assessment.state, assessment.version) == (closed_cycle, "accepted", 3)
+    assert assessment.created_at == record.assessment.created_at
+    assert assessment.submitted_at == record.assessment.submitted_at
+    assert assessment.accepted_at == record.assessment.accepted_at
+    assert assessment.responses.count() == 38
+    assert assessment.responses.get(not_applicable=True).na_reason == "Not my role."
+    assert list(assessment.transitions.values_list("action", "by", "at")) == [
+        (t.action, t.by.pk, t.at) for t in record.transitions
+    ]
+    review = assessment.reviews.get()
+    assert (review.decision, review.reviewer, review.created_at) == (
+        "accept",
+        world.supervisor,
+        record.reviews[0].review.created_at,
+    )
+    assert list(review.items.values_list("rating", "comment")) == [(4, "A strength of yours.")]
+    assert assessment.goals.get().goal == "Attend the state training."
+    assert not mail.outbox  # history is loaded, not announced
+
+
+def _stranger_item():
+    from pledges.models import ApplicationItem, Edition, Standard
+
+    other = Edition.objects.create(
+        code="other", title="Other", publisher="x", year=2030, preamble="x", pledge_heading="x"
+    )
+    standard = Standard.objects.create(edition=other, number=1, short_title="x", statement="x")
+    return ApplicationItem.objects.create(
+        standard=standard, number=1, position=1, title="x", text="x"
+    )
+
+
+def _off_the_scale(record):
+    record.responses[0].rating = 7  # within what the database allows, not on the 1-4 scale
+
+
+def _na_without_reason(record):
+    record.responses[0].rating, record.responses[0].not_applicable = None, True
+
+
+def _another_editions_item(record):
+    record.responses[0].item = _stranger_item()
+
+
+def _unknown_state(record):
+    record.assessment.state = "lost"
+
+
+def _history_short_of_the_state(record):
+    del record.transitions[-1]
+
+
+def _review_off_the_scale(record):
+    record.reviews[0].items[0].rating = 5
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (_off_the_scale, "A rating must be one of the scale's values"),
+        (_na_without_reason, "Say briefly why this item does not apply to you."),
+        (_another_editions_item, "not part of this assessment"),
+        (_unknown_state, "is not a valid choice"),
+        (_history_short_of_the_state, "lead from draft to the assessment's state"),
+        (_review_off_the_scale, "A rating must be one of the scale's values"),
+    ],
+)
+def test_an_import_with_bad_input_is_refused_and_writes_nothing(
+    world, closed_cycle, spoil, message
+):
+    from django.core.exceptions import ValidationError
+
+    from assessments.models import ItemSummary, ReviewItem
+
+    good = _finished(world, closed_cycle, user=world.colleague, state="submitted")
+    bad = _finished(world, closed_cycle)
+    spoil(bad)
+    with pytest.raises(ValidationError) as error:
+        services.assessments_import(records=[good, bad])
+    assert error.value.messages[0].startswith("Assessment 2: ")
+    assert message in error.value.messages[0]
+    for model in (Assessment, ItemResponse, StandardGoal, Transition, Review, ReviewItem):
+        assert not model.objects.exists(), model
+    assert not ItemSummary.objects.exists()
+
+
+def test_an_import_cannot_give_a_person_a_second_assessment_in_a_cycle(world, closed_cycle):
+    from django.core.exceptions import ValidationError
+
+    services.assessments_import(records=[_finished(world, closed_cycle)])
+    for records in ([_finished(world, closed_cycle)], [_finished(world, closed_cycle)] * 2):
+        with pytest.raises(ValidationError, match="only one assessment in a cycle"):
+            services.assessments_import(records=records)
+    assert Assessment.objects.count() == 1
+
+
+def test_the_summaries_after_an_import_equal_a_rebuild(world, cycle, closed_cycle):
+    from assessments.models import ParticipationSummary
+    from assessments.summaries import summaries_rebuild
+
+    from .test_summaries import snapshot
+
+    make_assessment(world.other_official, cycle, state="accepted", by=world.other_manager)
+    services.assessments_import(
+        records=[
+            _finished(world, closed_cycle),
+            _finished(world, closed_cycle, user=world.colleague, state="submitted"),
+            _finished(world, closed_cycle, user=world.other_supervisor, state="draft"),
+        ]
+    )
+    imported = snapshot()
+    participation = ParticipationSummary.objects.get(office=world.office, cycle=closed_cycle)
+    assert (participation.submitted, participation.accepted) == (2, 1)
+    summaries_rebuild()
+    assert snapshot() == imported
+
+
+def test_an_import_costs_the_same_queries_for_one_assessment_or_two(
+    world, closed_cycle, django_assert_num_queries
+):
+    first = [_finished(world, closed_cycle)]
+    second = [
+        _finished(world, closed_cycle, user=world.colleague),
+        _finished(world, closed_cycle, user=world.other_supervisor),
+    ]
+    selectors.standards_with_items(closed_cycle.edition_id)
+    selectors.rating_scale(closed_cycle.edition_id)
+    # savepoint, the one-per-cycle check, six bulk inserts, then the summaries rebuilt
+    # (savepoint, delete, count, read, write participation, count, write items, release),
+    # release: the same for any number of records.
+    with django_assert_num_queries(17):
+        services.assessments_import(records=first)
+    with django_assert_num_queries(17):
+        services.assessments_import(records=second)

@@ -2,7 +2,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from accounts.models import Office, User
-from demo import people as demo
+from demo.base import DEMO_PASSWORD
+from demo.seed import seed
 from pledges.selectors import published_edition
 
 
@@ -11,10 +12,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("load_standards", stdout=self.stdout)
-        result = demo.seed(published_edition())
+        demo = seed(published_edition())
         self.stdout.write(
             f"Demo ready: {Office.objects.count()} offices, "
             f"{User.objects.filter(is_active=True).count()} people, "
-            f"cycles {', '.join(c.name for c in result.cycles)}. "
-            f"Password for every demo account: {demo.DEMO_PASSWORD}"
+            f"cycles {', '.join(c.name for c in demo.cycles)}. "
+            f"Password for every demo account: {DEMO_PASSWORD}"
         )
