@@ -1,15 +1,16 @@
 """Authentication backends that load the signed-in person with their office membership.
 
 Every signed-in page needs both (the navigation shows the office's pages), so the user,
-their current membership (if any), its office and supervisor, and whether they have
-direct reports are read in one query instead of two or three. Django's and allauth's
+their current membership (if any), its office and supervisor, and how many people report
+to them are read in one query instead of two or three. Django's and allauth's
 backends otherwise; sessions and the middleware are Django's own.
 """
 
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Exists, FilteredRelation, OuterRef, Q
+from django.db.models import F, FilteredRelation, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import Membership
 
@@ -21,12 +22,18 @@ _PEOPLE = (
         current_membership=FilteredRelation(
             "memberships", condition=Q(memberships__ended_at__isnull=True)
         ),
-        has_reports=Exists(
-            Membership.objects.filter(
-                reports_to=OuterRef("pk"),
-                office=OuterRef("current_membership__office_id"),
-                ended_at__isnull=True,
-            )
+        reports_count=Coalesce(
+            Subquery(
+                Membership.objects.filter(
+                    reports_to=OuterRef("pk"),
+                    office=OuterRef("current_membership__office_id"),
+                    ended_at__isnull=True,
+                )
+                .order_by()
+                .annotate(n=Func(F("pk"), function="COUNT"))
+                .values("n")
+            ),
+            0,
         ),
     )
     .select_related("current_membership__office", "current_membership__reports_to")
@@ -42,7 +49,8 @@ def user_with_membership(user_id):
         return None
     membership = getattr(user, "current_membership", None)
     if membership is not None:
-        membership.has_reports = user.has_reports  # as Membership.current() annotates
+        membership.reports_count = user.reports_count  # how many report to them directly
+        membership.has_reports = user.reports_count > 0  # as Membership.current() annotates
     user.__dict__["active_membership"] = membership  # what User.active_membership caches
     return user
 

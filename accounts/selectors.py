@@ -30,16 +30,27 @@ def active_memberships(office: Office) -> QuerySet[Membership]:
     )
 
 
+# Current staff as lists of people show them: each one's name, email and role, by name.
+# Built once; each list filters a copy. Other fields of the person are not read.
+_LISTED = (
+    Membership.objects.filter(ended_at__isnull=True)
+    .select_related("user")
+    .only("id", "user_id", "office_id", "role", "reports_to_id", "user__full_name", "user__email")
+    .order_by("user__full_name", "user__email")
+)
+
+
+def staff_listed(office: Office) -> QuerySet[Membership]:
+    """The office's current staff as lists show them (see `_LISTED`)."""
+    return _LISTED.filter(office=office)
+
+
 def direct_reports(user: User) -> QuerySet[Membership]:
     """Current memberships of the people who report to this user, in the same office."""
     membership = user.active_membership
     if membership is None:
         return Membership.objects.none()
-    return (
-        Membership.objects.filter(reports_to=user, office=membership.office, ended_at__isnull=True)
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    )
+    return _LISTED.filter(reports_to=user, office_id=membership.office_id)
 
 
 def supervisors_in_office(office: Office) -> QuerySet[User]:

@@ -77,12 +77,19 @@ def assessment_for_viewer(user: User, assessment_id) -> Assessment:
     return _visible(user, assessment_id)[0]
 
 
+# The owner's pages read their own assessment: nothing about the official is needed.
+_OWN = Assessment.objects.select_related("user", "cycle", "cycle__edition", "office", "reviewer")
+
+
 def assessment_for_owner(user: User, assessment_id) -> Assessment:
     """The user's own assessment; anyone else's is 404, or 403 for those who may read it."""
-    assessment, how = _visible(user, assessment_id)
-    if how != "owner":
-        raise PermissionDenied(_("Only the person assessed can change these answers."))
-    return assessment
+    if user.is_authenticated:
+        try:
+            return _OWN.get(pk=int(assessment_id), user_id=user.pk)
+        except (Assessment.DoesNotExist, ValueError, TypeError, OverflowError):
+            pass
+    _visible(user, assessment_id)  # not theirs: 404 for strangers, 403 for readers
+    raise PermissionDenied(_("Only the person assessed can change these answers."))
 
 
 def assessment_for_reviewer(user: User, assessment_id) -> Assessment:

@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet, Subquery
 from django.db.models.signals import post_delete, post_save
 
 from accounts.models import Membership, Office, User
-from accounts.selectors import direct_reports, iso, person_ref
+from accounts.selectors import direct_reports, iso, person_ref, staff_listed
 from pledges.models import ApplicationItem, Cycle, Edition, RatingLevel, Standard
 from pledges.selectors import active_pledges_by_user
 
@@ -159,6 +159,10 @@ def assessments_visible_to(user: User) -> QuerySet[Assessment]:
     return visible.select_related("user", "cycle", "cycle__edition", "office", "reviewer")
 
 
+# What lists of people show of each one's assessment: its state and reviewer.
+_LISTED = Assessment.objects.select_related("reviewer").order_by()
+
+
 @dataclass
 class TeamRow:
     membership: Membership
@@ -178,31 +182,17 @@ def team_status(user: User, cycle: Cycle | None) -> list[TeamRow]:
     ids = [m.user_id for m in memberships]
     pledges = active_pledges_by_user(ids, cycle) if ids else {}
     assessments = (
-        {
-            a.user_id: a
-            for a in Assessment.objects.filter(user_id__in=ids, cycle=cycle).select_related(
-                "reviewer"
-            )
-        }
-        if ids
-        else {}
+        {a.user_id: a for a in _LISTED.filter(user_id__in=ids, cycle=cycle)} if ids else {}
     )
     return [TeamRow(m, pledges.get(m.user_id), assessments.get(m.user_id)) for m in memberships]
 
 
 def office_assessments(office: Office, cycle: Cycle) -> list[TeamRow]:
     """Every current member of the office with their pledge and assessment (3 queries)."""
-    memberships = list(
-        Membership.objects.filter(office=office, ended_at__isnull=True)
-        .select_related("user", "reports_to")
-        .order_by("user__full_name", "user__email")
-    )
+    memberships = list(staff_listed(office))
     ids = [m.user_id for m in memberships]
     pledges = active_pledges_by_user(ids, cycle) if ids else {}
-    assessments = {
-        a.user_id: a
-        for a in Assessment.objects.filter(cycle=cycle, office=office).select_related("reviewer")
-    }
+    assessments = {a.user_id: a for a in _LISTED.filter(cycle=cycle, office=office)}
     return [TeamRow(m, pledges.get(m.user_id), assessments.get(m.user_id)) for m in memberships]
 
 

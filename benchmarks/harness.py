@@ -352,12 +352,14 @@ def machine() -> str:
 
 
 def commit() -> str:
-    return (
-        subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        or "unknown"
-    )
+    """The commit checked out, saying so when the tree holds changes not committed yet."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout
+
+    head = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    changed = git("status", "--porcelain", "--untracked-files=no").strip()
+    return f"{head} with uncommitted changes" if changed else head
 
 
 def versions(*extra: str) -> str:

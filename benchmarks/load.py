@@ -1031,13 +1031,20 @@ def report(
         ),
         "",
         "| page | requests/s | p50 ms | p95 ms | p99 ms | CPU ms/request gunicorn "
-        "| CPU ms/request PostgreSQL |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| CPU ms/request PostgreSQL | share of gunicorn's CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     stats = shown.stats if shown else {}
     names = PAGES + sorted(
         n for n in set(stats) | set(pages) if n not in PAGES and n != "Aggregated"
     )
+
+    def load_of(name):  # CPU ms per second that the page costs gunicorn in this mix
+        cpu = per_request(pages, name, "gunicorn")
+        rate = float(stats.get(name, {}).get("Requests/s", 0) or 0)
+        return rate * float(cpu) if cpu != "-" else 0.0
+
+    all_load = sum(load_of(name) for name in names) or 1.0
     for name in names:
         row = stats.get(name, {})
         if not row and name not in pages:
@@ -1045,7 +1052,8 @@ def report(
         lines.append(
             f"| {name} | {float(row.get('Requests/s', 0) or 0):.2f} | {ms(row.get('50%'))} "
             f"| {ms(row.get('95%'))} | {ms(row.get('99%'))} "
-            f"| {per_request(pages, name, 'gunicorn')} | {per_request(pages, name, 'postgres')} |"
+            f"| {per_request(pages, name, 'gunicorn')} | {per_request(pages, name, 'postgres')} "
+            f"| {100 * load_of(name) / all_load:.0f} % |"
         )
     prepared_pdf = pages.get("office report PDF: prepare")
     if prepared_pdf and prepared_pdf.get("worker") is not None:
@@ -1067,6 +1075,8 @@ def report(
             ) / float(total["Requests/s"])
             lines += [
                 "",
+                f"Each simulated person sent {float(total['Requests/s']) / shown.users:.3f} "
+                f"requests/s on average. "
                 f"Under load at {shown.users} people gunicorn's workers spent "
                 f"{1000 * shown.cpu['gunicorn'] / requests:.1f} ms of CPU per request of the "
                 f"mix (the calibration predicts {predicted:.1f} ms for this mix); PostgreSQL "
@@ -1120,7 +1130,8 @@ def report(
     for step in steps:
         p = step.prepared or {}
         lines.append(
-            f"| {step.users} | {p.get('reopened', 0)} | {p.get('returned', 0)} "
+            f"| {step.users}{' (again)' if step.attempt > 1 else ''} | {p.get('reopened', 0)} "
+            f"| {p.get('returned', 0)} "
             f"| {p.get('submitted', 0)} | {p.get('officials', 0)} "
             f"| {step.results.get('officials_left', '-')} |"
         )

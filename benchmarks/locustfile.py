@@ -12,6 +12,7 @@ its own it needs the same environment:
     LOAD_STALE_EVERY  every Nth save is first tried from a stale second tab (4; 0: never)
     LOAD_WARMUP     seconds after the last user started before the statistics restart (60)
     LOAD_PDF_EVERY  a manager downloads the office report's PDF every Nth visit (4)
+    LOAD_RETURN_SHARE  the share of reviews that return the assessment (0.5)
     LOAD_MARK       a file written when the statistics restart (the measured window opens)
 
 Officials each work on their own open assessment: sign in, open the form, then again and

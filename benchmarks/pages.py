@@ -1,8 +1,9 @@
 """The page table of `make bench`: each page's cost as a multiple of an anonymous /healthz.
 
 In one process (Django's test client, production settings, SQLite with the demo), every
-measured request follows a save of the official's 38 answers, so that nothing any page
-shows can have been kept from before. Rounds interleave the pages with /healthz, and each
+measured request follows a save of the official's 38 answers, the unit (an anonymous
+/healthz) included, so that nothing any page shows can have been kept from before and
+every request starts from the same state. Rounds interleave the pages with /healthz, and each
 figure is the median over rounds of (page median ÷ /healthz median) in that round, so a
 busy machine moves both sides alike. Times are the process's CPU time (what the server
 spends), with the wall-clock median beside them.
@@ -58,6 +59,8 @@ def pages() -> list[Page]:
     association = Association.objects.filter(roles__user__email="analyst@demo.test").first()
     return [
         Page("health check (the unit)", "/healthz", None),
+        # What a signed-in request costs before any view: the session and the person.
+        Page("health check — signed in", "/healthz", OFFICIAL),
         Page("public standards page", "/standards/", None),
         Page("home — anonymous", "/", None),
         Page("home — official", "/", OFFICIAL, "home"),

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Office
-from accounts.selectors import active_memberships, iso
+from accounts.selectors import iso, staff_listed
 
 from .chain import GENESIS_HASH, record_hash
 from .models import (
@@ -22,15 +22,26 @@ from .models import (
     Standard,
 )
 
+# Built once; about one cycle a year, so reading them all costs less than two queries.
+_CYCLES = Cycle.objects.select_related("edition").order_by("-opens_on")
+
+
+def current_and_next_cycle(day=None) -> tuple[Cycle | None, Cycle | None]:
+    """As `current_cycle` and `next_cycle`, in one query."""
+    day = day or timezone.localdate()
+    cycles = list(_CYCLES.all())
+    started = [c for c in cycles if c.opens_on <= day]
+    current = next(
+        (c for c in started if c.closes_on >= day and c.closed_early_at is None),
+        started[0] if started else None,
+    )
+    upcoming = [c for c in cycles if c.opens_on > day]
+    return current, (upcoming[-1] if upcoming else None)
+
 
 def current_cycle(day=None) -> Cycle | None:
     """The open cycle today; otherwise the most recent one that has opened."""
-    day = day or timezone.localdate()
-    cycles = Cycle.objects.select_related("edition")
-    return (
-        cycles.open_on(day).order_by("-opens_on").first()
-        or cycles.filter(opens_on__lte=day).order_by("-opens_on").first()
-    )
+    return current_and_next_cycle(day)[0]
 
 
 def next_cycle(day=None) -> Cycle | None:
@@ -60,11 +71,13 @@ def edition_standards(edition: Edition) -> list[Standard]:
     )
 
 
+# What lists of people show of each one's pledge.
+_LISTED = Pledge.objects.only("id", "user_id", "cycle_id", "signed_at", "withdrawn_at").order_by()
+
+
 def active_pledges_by_user(user_ids, cycle: Cycle) -> dict[int, Pledge]:
-    """Each listed person's active pledge in the cycle, in one query."""
-    pledges = Pledge.objects.filter(
-        user_id__in=list(user_ids), cycle=cycle, withdrawn_at__isnull=True
-    )
+    """Each listed person's active pledge in the cycle (when signed), in one query."""
+    pledges = _LISTED.filter(user_id__in=list(user_ids), cycle=cycle, withdrawn_at__isnull=True)
     return {p.user_id: p for p in pledges}
 
 
@@ -115,7 +128,7 @@ class OfficePledgeRow:
 
 def office_pledge_rows(office, cycle: Cycle) -> list[OfficePledgeRow]:
     """Everyone in the office with their active pledge and last reminder: three queries."""
-    memberships = list(active_memberships(office))
+    memberships = list(staff_listed(office))
     user_ids = [m.user_id for m in memberships]
     pledges = active_pledges_by_user(user_ids, cycle)
     reminders = dict(

@@ -109,14 +109,14 @@ def standards(request):
 @require_GET
 def pledge_list(request):
     """The person's pledge in the current cycle and their history across cycles."""
-    cycle = selectors.current_cycle()
+    cycle, upcoming = selectors.current_and_next_cycle()
     return render(
         request,
         "pledges/pledge_list.html",
         {
             "cycle": cycle,
             "cycle_is_open": bool(cycle and cycle.is_open()),
-            "next_cycle": selectors.next_cycle(),
+            "next_cycle": upcoming,
             "active": selectors.active_pledge(request.user, cycle),
             "history": selectors.pledge_history(request.user),
             "membership": request.user.active_membership,
@@ -127,14 +127,11 @@ def pledge_list(request):
 def _signing_unavailable(request, membership):
     """No office to sign for, or no cycle open: say so (refusing a POST outright)."""
     status = 403 if membership is None else 409
+    cycle, upcoming = selectors.current_and_next_cycle()
     return render(
         request,
         "pledges/pledge_closed.html",
-        {
-            "membership": membership,
-            "cycle": selectors.current_cycle(),
-            "next_cycle": selectors.next_cycle(),
-        },
+        {"membership": membership, "cycle": cycle, "next_cycle": upcoming},
         status=status if request.method == "POST" else 200,
     )
 
@@ -267,7 +264,7 @@ def pledge_certificate(request, pk):
 def pledge_office(request):
     """The manager's page: who has and has not signed, the registry, the chain."""
     office = office_for_pledge_management(request.user)
-    cycle = selectors.current_cycle()
+    cycle, upcoming = selectors.current_and_next_cycle()
     rows = selectors.office_pledge_rows(office, cycle) if cycle else []
     signed = sum(1 for row in rows if row.pledge)
     return render(
@@ -277,7 +274,7 @@ def pledge_office(request):
             "office": office,
             "cycle": cycle,
             "cycle_is_open": bool(cycle and cycle.is_open()),
-            "next_cycle": selectors.next_cycle(),
+            "next_cycle": upcoming,
             "rows": rows,
             "signed": signed,
             "unsigned": len(rows) - signed,

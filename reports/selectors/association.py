@@ -25,7 +25,7 @@ from .figures import (
     Counts,
     Figure,
     Funnel,
-    ItemRow,
+    ReportFigures,
     StandardRow,
     average,
     office_sums,
@@ -110,7 +110,7 @@ class TrendPoint:
 
 
 @dataclass
-class AssociationReport:
+class AssociationReport(ReportFigures):
     association: Association
     cycle: Cycle
     scale: list[RatingLevel]
@@ -124,14 +124,6 @@ class AssociationReport:
     standard_spreads: list[tuple[Standard, Spread]]
     trend: list[TrendPoint]
     generated_at: object = None
-
-    @property
-    def items(self) -> list[ItemRow]:
-        return [row for s in self.standards for row in s.items]
-
-    @property
-    def minimum(self) -> int:
-        return suppression.minimum()
 
     @property
     def staff_total_shown(self) -> bool:

@@ -165,6 +165,21 @@ class Funnel:
         ]
 
 
+class ReportFigures:
+    """What the office and association reports share: their standards' rows of items."""
+
+    standards: list[StandardRow]
+
+    @property
+    def items(self) -> list[ItemRow]:
+        return [row for s in self.standards for row in s.items]
+
+    @property
+    def minimum(self) -> int:
+        """Fewer people than this stand behind no figure."""
+        return minimum()
+
+
 def item_key(item: ApplicationItem) -> tuple[int, int]:
     """An item across editions: its standard's number and its own."""
     return (item.standard.number, item.number)

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Membership, Office, User
+from accounts.selectors import staff_listed
 from assessments.models import Assessment, ItemResponse, ParticipationSummary, Review, ReviewItem
 from assessments.selectors import rating_scale, standards_with_items
 from pledges.models import ApplicationItem, Cycle, Pledge, RatingLevel, Standard
@@ -25,6 +26,7 @@ from .figures import (
     Funnel,
     Gap,
     ItemRow,
+    ReportFigures,
     StandardRow,
     answer_counts_by_cycle,
     associations_version,
@@ -47,7 +49,7 @@ class PersonRow:
 
 
 @dataclass
-class OfficeReport:
+class OfficeReport(ReportFigures):
     office: Office
     cycle: Cycle
     previous: Cycle | None
@@ -66,14 +68,6 @@ class OfficeReport:
     generated_at: object = None
     # The whole office's report only: see `figures.associations_version`.
     associations_version: str | None = None
-
-    @property
-    def items(self) -> list[ItemRow]:
-        return [row for s in self.standards for row in s.items]
-
-    @property
-    def minimum(self) -> int:
-        return suppression.minimum()
 
 
 @dataclass
@@ -101,12 +95,8 @@ class _Numbers:
 
 
 def office_staff(office: Office) -> list[Membership]:
-    """The office's current memberships with their people, by name (1 query)."""
-    return list(
-        Membership.objects.filter(office=office, ended_at__isnull=True)
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    )
+    """The office's current memberships with their people's names, by name (1 query)."""
+    return list(staff_listed(office))
 
 
 def team_leads(office: Office, staff: list[Membership] | None = None) -> list[User]:

@@ -1,6 +1,7 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEntry, Invitation, Office
 
@@ -221,3 +222,61 @@ def test_a_half_filled_first_manager_is_refused(client, world, snapshot):
     assert response.status_code == 422
     assert "Enter the manager" in response.content.decode()
     assert snapshot() == before
+
+
+def test_every_change_of_member_offices_raises_the_association_version(client, world):
+    """Cached figures over the member offices key on this version (see docs/reports.md):
+    the people pages and the admin site both raise it, and nothing else does."""
+    from accounts import services
+    from accounts.models import Association
+
+    def version():
+        return Association.objects.get(pk=world.association.pk).members_version
+
+    start = version()
+    newcomer = OfficeFactory(name="Newcomer County Elections")
+    services.association_office_add(
+        association=world.association, office=newcomer, by=world.association_admin
+    )
+    assert version() == start + 1
+    services.association_office_remove(
+        association=world.association, office=newcomer, by=world.association_admin
+    )
+    assert version() == start + 2
+    client.force_login(world.site_admin)
+    url = reverse("admin:accounts_association_change", args=[world.association.pk])
+
+    def when(moment, prefix=""):  # the admin's date and time inputs, in local time
+        local = timezone.localtime(moment)
+        return {
+            f"{prefix}created_at_0": f"{local:%Y-%m-%d}",
+            f"{prefix}created_at_1": f"{local:%H:%M:%S}",
+        }
+
+    roles = list(world.association.roles.order_by("pk"))
+    form = {
+        "name": world.association.name,
+        "state": world.association.state,
+        "offices": [world.office.pk, newcomer.pk],
+        **when(world.association.created_at),
+        "roles-TOTAL_FORMS": str(len(roles)),
+        "roles-INITIAL_FORMS": str(len(roles)),
+        "roles-MIN_NUM_FORMS": "0",
+        "roles-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    for n, role in enumerate(roles):  # the association's people, unchanged
+        form.update(
+            {
+                f"roles-{n}-id": role.pk,
+                f"roles-{n}-association": world.association.pk,
+                f"roles-{n}-user": role.user_id,
+                f"roles-{n}-role": role.role,
+                **when(role.created_at, f"roles-{n}-"),
+            }
+        )
+    assert client.post(url, form).status_code == 302
+    assert version() == start + 3
+    form["name"] = "Renamed Association"  # the same offices: no change to the figures
+    assert client.post(url, form).status_code == 302
+    assert version() == start + 3

@@ -204,3 +204,15 @@ def test_concurrent_submissions_in_one_office_lose_no_counts_on_postgresql():
     assert {row[-1] for row in maintained[0]} == {8}
     summaries_rebuild()
     assert snapshot() == maintained
+
+
+def test_a_rebuild_raises_every_participation_version_and_lowers_none(world, cycle):
+    """Caches of figures key on these versions (the office benchmarks): a rebuild must
+    never bring one back to a value it had before, or an old entry could be read again."""
+    make_assessment(world.official, cycle, state="submitted")
+    before = dict(ParticipationSummary.objects.values_list("pk", "version"))
+    assert before and all(v >= 1 for v in before.values())
+    summaries_rebuild()
+    after = dict(ParticipationSummary.objects.values_list("pk", "version"))
+    assert set(before) <= set(after)
+    assert all(after[pk] > version for pk, version in before.items())

@@ -148,7 +148,7 @@ def untranslated(path: Path) -> list[tuple[int, str]]:
 
 def test_templates_are_found():
     names = {p.name for p in template_files()}
-    assert {"base.html", "_language.html", "invitation_body.txt"} <= names
+    assert {"base.html", "_welcome.html", "invitation_body.txt"} <= names
 
 
 @pytest.mark.parametrize(

@@ -119,3 +119,36 @@ def test_an_office_joining_or_leaving_changes_the_cached_benchmark_at_once(world
         association=world.association, office=newcomer, by=world.association_admin
     )
     assert spread_offices() == 2
+
+
+def test_a_submission_in_another_member_office_changes_the_cached_benchmark_at_once(
+    world, cycle
+):
+    """The spreads are cached, keyed on the offices' participation versions: a change
+    through the services makes a new key, so the next report reads the new figures."""
+    from assessments import services
+
+    from ..assessments.conftest import all_answers
+    from .conftest import person
+
+    staff_with_answers(world.office, cycle, [1] * 5)
+    staff_with_answers(member(world, "B"), cycle, [2] * 5)
+    staff_with_answers(member(world, "D"), cycle, [3] * 5)
+    third = member(world, "C")
+    # Four: too few for an average of its own, and a smallest office is hidden beside it
+    # so that the four cannot be worked out (complementary suppression).
+    staff_with_answers(third, cycle, [4] * 4)
+
+    def spread_offices():
+        own = office_report(world.office, cycle)
+        return office_benchmarks(world.office, cycle, own)[0].spread.offices
+
+    assert spread_offices() == 2
+    assert spread_offices() == 2  # from the cache now
+    fifth = person(third)
+    assessment = services.assessment_start(user=fifth, cycle=cycle)
+    services.assessment_save(
+        assessment=assessment, by=fifth, version=assessment.version, answers=all_answers(cycle)
+    )
+    services.assessment_submit(assessment=assessment, by=fifth)
+    assert spread_offices() == 4
