@@ -121,9 +121,7 @@ def test_an_office_joining_or_leaving_changes_the_cached_benchmark_at_once(world
     assert spread_offices() == 2
 
 
-def test_a_submission_in_another_member_office_changes_the_cached_benchmark_at_once(
-    world, cycle
-):
+def test_a_submission_in_another_member_office_changes_the_cached_benchmark_at_once(world, cycle):
     """The spreads are cached, keyed on the offices' participation versions: a change
     through the services makes a new key, so the next report reads the new figures."""
     from assessments import services
