@@ -28,19 +28,24 @@ class SupervisorChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} ({obj.email})"
 
 
-class InvitationForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
-    email = forms.EmailField(label=_("Email address"), max_length=254)
-    role = forms.ChoiceField(
-        label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.OFFICIAL
-    )
-    reports_to = SupervisorChoiceField(
+def reports_to_field() -> SupervisorChoiceField:
+    """Whom a person reports to: the form narrows the choices to the office's leads."""
+    return SupervisorChoiceField(
         label=_("Reports to"),
         queryset=User.objects.none(),
         required=False,
         empty_label=_("Nobody"),
         help_text=_("A supervisor or manager of your office."),
     )
+
+
+class InvitationForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.OFFICIAL
+    )
+    reports_to = reports_to_field()
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,13 +98,7 @@ class RosterConfirmForm(forms.Form):
 
 class MembershipForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
-    reports_to = SupervisorChoiceField(
-        label=_("Reports to"),
-        queryset=User.objects.none(),
-        required=False,
-        empty_label=_("Nobody"),
-        help_text=_("A supervisor or manager of your office."),
-    )
+    reports_to = reports_to_field()
 
     def __init__(self, *args, user, membership, **kwargs):
         kwargs.setdefault(

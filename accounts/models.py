@@ -242,6 +242,12 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} — {self.get_role_display()}, {self.office}"
 
+    @property
+    def role_label(self):
+        """The role's name, for lists of people: one lookup, where `get_role_display()`
+        translates every role's name on each call."""
+        return self.Role(self.role).label
+
     @classmethod
     def current(cls):
         """Current memberships with office and supervisor, and `has_reports`: whether the

@@ -528,9 +528,22 @@ def calibrate(port: int, database: str, master: int, worker: int, k: int, k_pdf:
         }
         print(f"   {name}: CPU ms per request {per}, statuses {statuses}")
 
+    signed_in: list[Browser] = []
+
+    def sign_out_all():
+        """Sign out (not measured), as at a shared desk, so that the person's open sessions
+        do not pile up: allauth looks at each of them at every sign-in."""
+        while signed_in:
+            leaving = signed_in.pop()
+            leaving.request("GET", "/")  # the token was renewed at sign-in
+            leaving.post("/accounts/logout/", {})
+
     def fresh(_i):
+        """A new browser at the sign-in page; the one before signs out first."""
+        sign_out_all()
         browser = Browser(port)
         browser.request("GET", "/accounts/login/")
+        signed_in.append(browser)
         return browser
 
     measure("sign-in page", k, lambda _p: Browser(port).request("GET", "/accounts/login/")[0])
@@ -542,6 +555,14 @@ def calibrate(port: int, database: str, master: int, worker: int, k: int, k_pdf:
         ],
         setup=fresh,
     )
+    sign_out_all()
+
+    def desk(_i):
+        browser = Browser(port).sign_in(saver_email)
+        browser.request("GET", "/")
+        return browser
+
+    measure("sign out", k, lambda b: b.post("/accounts/logout/", {})[0], setup=desk)
     official = Browser(port).sign_in(saver_email)
     edit = f"/assessments/{saver_pk}/edit/"
     measure("home", k, lambda _p: official.request("GET", "/")[0])
@@ -824,6 +845,7 @@ PAGES = [  # the order of the by-page tables
     "assessment form: save and continue",
     "submit page",
     "submit",
+    "sign out",
     "team list",
     "review page",
     "review: accept",

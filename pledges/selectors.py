@@ -126,17 +126,21 @@ class OfficePledgeRow:
     last_reminder: datetime.datetime | None
 
 
+# When each person was last reminded, by person; each list filters a copy.
+_LAST_REMINDED = (
+    PledgeReminder.objects.order_by()
+    .values("user_id")
+    .annotate(last=Max("sent_at"))
+    .values_list("user_id", "last")
+)
+
+
 def office_pledge_rows(office, cycle: Cycle) -> list[OfficePledgeRow]:
     """Everyone in the office with their active pledge and last reminder: three queries."""
     memberships = list(staff_listed(office))
     user_ids = [m.user_id for m in memberships]
     pledges = active_pledges_by_user(user_ids, cycle)
-    reminders = dict(
-        PledgeReminder.objects.filter(cycle=cycle, user_id__in=user_ids)
-        .values("user_id")
-        .annotate(last=Max("sent_at"))
-        .values_list("user_id", "last")
-    )
+    reminders = dict(_LAST_REMINDED.filter(cycle=cycle, user_id__in=user_ids))
     return [
         OfficePledgeRow(m, pledges.get(m.user_id), reminders.get(m.user_id)) for m in memberships
     ]

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import report_exported
 from accounts.selectors import associations_for
+from core.http import attachment
 
 from . import exports, selectors, services
 from .forms import ReportFilterForm
@@ -73,16 +74,6 @@ def _office_report(request, office_id):
     return form, office, scope, report
 
 
-def _download(filename: str, content_type: str, content) -> HttpResponse:
-    if isinstance(content, bytes | str):
-        response = HttpResponse(content, content_type=content_type)
-    else:
-        response = StreamingHttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @require_GET
 def office_report_home(request):
     """The report of the office the user manages or supervises in."""
@@ -134,7 +125,7 @@ def _exported(request, export, *, report, cycle, **where):
         request=request,
         **where,
     )
-    return _download(*export)
+    return attachment(*export)
 
 
 def _office_export(request, office_id, exporter):
@@ -295,7 +286,7 @@ def report_file_download(request, pk):
         association=report_file.association,
         request=request,
     )
-    return _download(report_file.filename, "application/pdf", bytes(report_file.content))
+    return attachment(report_file.filename, "application/pdf", bytes(report_file.content))
 
 
 @require_GET

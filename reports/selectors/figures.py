@@ -112,32 +112,33 @@ class Gap:
         return self.supervisor_average - self.self_average
 
 
+class _Change:
+    """The change of a row's average since the previous cycle (None when either is missing)."""
+
+    figure: Figure
+    previous_average: Decimal | None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.figure.average is None or self.previous_average is None:
+            return None
+        return self.figure.average - self.previous_average
+
+
 @dataclass
-class ItemRow:
+class ItemRow(_Change):
     item: ApplicationItem
     figure: Figure
     previous_average: Decimal | None = None
     gap: Gap | None = None
 
-    @property
-    def change(self) -> Decimal | None:
-        if self.figure.average is None or self.previous_average is None:
-            return None
-        return self.figure.average - self.previous_average
-
 
 @dataclass
-class StandardRow:
+class StandardRow(_Change):
     standard: Standard
     items: list[ItemRow]
     figure: Figure
     previous_average: Decimal | None = None
-
-    @property
-    def change(self) -> Decimal | None:
-        if self.figure.average is None or self.previous_average is None:
-            return None
-        return self.figure.average - self.previous_average
 
 
 @dataclass
