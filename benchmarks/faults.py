@@ -28,7 +28,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -109,7 +108,6 @@ class Official(threading.Thread):
         # Each official from their own loopback address, as people at their own desks:
         # sign-in is rate-limited per address (django-allauth: 30 a minute).
         self.source = (f"127.0.{1 + seed // 250}.{1 + seed % 250}", 0)
-        self.base = f"https://127.0.0.1:{port}"
         self.result = Result(email, assessment)
         self.deadline = deadline
         self.hard_stop = hard_stop
@@ -125,19 +123,9 @@ class Official(threading.Thread):
 
     # --- HTTP ---------------------------------------------------------------------
     def request(self, kind, method, path, form=None):
-        headers = {
-            "Host": f"127.0.0.1:{self.port}",
-            "X-Forwarded-Proto": "https",
-            "User-Agent": "standards-portal-load/1.0",
-        }
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Origin"] = self.base
-            headers["Referer"] = self.base + path
+        headers, body = harness.browser_request(
+            self.port, path, self.cookies, form, **{"User-Agent": "standards-portal-load/1.0"}
+        )
         started = time.monotonic()
         try:
             conn = http.client.HTTPConnection(

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import psycopg
@@ -149,6 +150,23 @@ def wait_healthy(port: int, process: subprocess.Popen, log: Path, seconds: float
             raise RuntimeError(f"gunicorn exited; see {log.name} in benchmarks/out")
         time.sleep(0.3)
     raise RuntimeError(f"gunicorn did not answer /healthz; see {log.name} in benchmarks/out")
+
+
+def browser_request(
+    port: int, path: str, cookies: dict[str, str], form: dict | None, **headers: str
+) -> tuple[dict[str, str], str | None]:
+    """The headers and body a browser behind the TLS proxy sends to 127.0.0.1:`port`
+    (its cookies; a form as a same-origin POST), with `headers` added."""
+    base = f"https://127.0.0.1:{port}"
+    headers = {"Host": f"127.0.0.1:{port}", "X-Forwarded-Proto": "https", **headers}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    if form is None:
+        return headers, None
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    headers["Origin"] = base
+    headers["Referer"] = base + path
+    return headers, urllib.parse.urlencode(form)
 
 
 @contextlib.contextmanager

@@ -38,7 +38,6 @@ import re
 import signal
 import sys
 import time
-import urllib.parse
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -387,7 +386,6 @@ class Browser:
 
     def __init__(self, port: int):
         self.port = port
-        self.base = f"https://127.0.0.1:{port}"
         n = next(self._addresses)
         self.address = f"10.250.{n >> 8}.{n & 255}"
         self.cookies: dict[str, str] = {}
@@ -395,20 +393,16 @@ class Browser:
 
     def request(self, method: str, path: str, form: dict | None = None):
         """(status, text or PDF bytes, Location)."""
-        headers = {
-            "Host": f"127.0.0.1:{self.port}",
-            "X-Forwarded-Proto": "https",
-            "X-Forwarded-For": self.address,
-            "User-Agent": "standards-portal-load (calibration)",
-        }
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Origin"] = self.base
-            headers["Referer"] = self.base + path
+        headers, body = harness.browser_request(
+            self.port,
+            path,
+            self.cookies,
+            form,
+            **{
+                "X-Forwarded-For": self.address,
+                "User-Agent": "standards-portal-load (calibration)",
+            },
+        )
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         try:
             conn.request(method, path, body=body, headers=headers)
