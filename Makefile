@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Passed on to Django: in development, links in emails and certificates follow them
+# (SITE_URL, when set, wins; see README.md).
+export HOST PORT
 
 # Python 3.13: an explicit PYTHON, then python3.13 on PATH, then pyenv's copy.
 PYTHON ?= $(shell command -v python3.13 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1)
@@ -39,7 +42,8 @@ setup: venv
 	$(PY) manage.py seed_demo
 
 run: setup
-	@echo "Serving the demo at http://$(HOST):$(PORT) — demo accounts are listed in README.md (Ctrl-C stops)."
+	@echo "Serving the demo at http://$(HOST):$(PORT) — demo accounts are listed in README.md."
+	@echo "Development email: http://$(HOST):$(PORT)/dev/outbox/ — Ctrl-C stops the server and its worker."
 	@trap 'kill 0' EXIT; \
 	  $(PY) manage.py db_worker --queue-name '*' & \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
@@ -95,7 +99,8 @@ messages: venv
 
 # Load and fault checks against gunicorn + PostgreSQL on 127.0.0.1 (not part of `make test`).
 # `make load` runs Locust in growing steps (about an hour); `make load LOAD_ARGS="--quick"`
-# is a short smoke run (see benchmarks/load.py --help). `make faults` restarts PostgreSQL.
+# is a short smoke run (see benchmarks/load.py --help). `make faults` stops a PostgreSQL of
+# its own for 20 s (never the shared one; see benchmarks/faults.py --help).
 .PHONY: load faults
 load: venv
 	$(PY) benchmarks/load.py $(LOAD_ARGS)

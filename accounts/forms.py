@@ -8,6 +8,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
+from core.text import validate_name_text
+
 from .models import AssociationRole, AuditEntry, Membership, Office, User
 from .permissions import audit_log_office, managed_office
 from .roster import RosterError, roster_parse
@@ -40,7 +42,9 @@ def reports_to_field() -> SupervisorChoiceField:
 
 
 class InvitationForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, validators=[validate_name_text]
+    )
     email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(
         label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.OFFICIAL
@@ -121,7 +125,9 @@ class ConfirmForm(forms.Form):
 
 
 class InvitationAcceptForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, validators=[validate_name_text]
+    )
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -156,7 +162,9 @@ class InvitationAcceptForm(forms.Form):
 
 
 class AssociationInvitationForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, validators=[validate_name_text]
+    )
     email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(
         label=_("Role"),
@@ -200,7 +208,9 @@ class OfficeRemoveForm(forms.Form):
 
 
 class OfficeCreateForm(forms.ModelForm):
-    manager_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    manager_name = forms.CharField(
+        label=_("Full name"), max_length=150, required=False, validators=[validate_name_text]
+    )
     manager_email = forms.EmailField(label=_("Email address"), max_length=254, required=False)
 
     class Meta:

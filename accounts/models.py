@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import validate_name_text
+
 US_STATES = [
     ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
     ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
@@ -55,7 +57,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with their email address."""
 
     email = models.EmailField(_("email address"), max_length=254, unique=True)
-    full_name = models.CharField(_("full name"), max_length=150)
+    full_name = models.CharField(_("full name"), max_length=150, validators=[validate_name_text])
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
@@ -104,7 +106,7 @@ class Office(models.Model):
         STATE = "state", _("State")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_name_text])
     state = models.CharField(_("state"), max_length=2, choices=US_STATES)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.COUNTY)
     publishes_registry = models.BooleanField(
@@ -134,7 +136,7 @@ class Office(models.Model):
 class Association(models.Model):
     """A state association of election officials, with member offices."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=[validate_name_text])
     state = models.CharField(_("state"), max_length=2, choices=US_STATES, blank=True)
     offices = models.ManyToManyField(
         Office, related_name="associations", blank=True, verbose_name=_("member offices")
@@ -282,7 +284,7 @@ class Invitation(models.Model):
     """An invitation to join an office (or an association as analyst) by email."""
 
     email = models.EmailField(_("email address"))
-    full_name = models.CharField(_("full name"), max_length=150)
+    full_name = models.CharField(_("full name"), max_length=150, validators=[validate_name_text])
     office = models.ForeignKey(
         Office, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
     )

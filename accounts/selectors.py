@@ -8,6 +8,8 @@ from django.core.validators import validate_email
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from core.text import code_point, hidden_character
+
 from .models import (
     Association,
     AssociationRole,
@@ -181,6 +183,15 @@ def _name_problems(name: str) -> list[str]:
         return [_("The name is missing.")]
     if len(name) > 150:
         return [_("The name is longer than 150 characters.")]
+    hidden = hidden_character(name, name=True)
+    if hidden is not None:
+        return [
+            _(
+                "The name holds the invisible or control character %(character)s. Remove it "
+                "from the file: it can make the name display differently from what is stored."
+            )
+            % {"character": code_point(hidden)}
+        ]
     return []
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
+from core.text import validate_visible_text
 from pledges.models import RatingLevel, Standard
 
 from .models import COMMENT_MAX, GOAL_MAX, NA_REASON_MAX, NOTE_MAX, Assessment, Review
@@ -43,18 +44,23 @@ def _edition_fields(standards: list[Standard], scale: list[RatingLevel]) -> dict
                 error_messages={"invalid_choice": _("Choose one of the ratings on the scale.")},
             )
             fields[f"item_{item.pk}_na_reason"] = forms.CharField(
-                label=_("Why it does not apply"), max_length=NA_REASON_MAX, required=False
+                label=_("Why it does not apply"),
+                max_length=NA_REASON_MAX,
+                required=False,
+                validators=[validate_visible_text],
             )
             fields[f"item_{item.pk}_comment"] = forms.CharField(
                 label=_("Comment or example (optional)"),
                 max_length=COMMENT_MAX,
                 required=False,
+                validators=[validate_visible_text],
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
         fields[f"goal_{standard.pk}_text"] = forms.CharField(
             label=_("Improvement goal (optional)"),
             max_length=GOAL_MAX,
             required=False,
+            validators=[validate_visible_text],
             widget=forms.Textarea(attrs={"rows": 2}),
         )
         fields[f"goal_{standard.pk}_date"] = forms.DateField(
@@ -174,6 +180,7 @@ class SubmitForm(forms.Form):
         label=_("Note to your reviewer (optional)"),
         max_length=NOTE_MAX,
         required=False,
+        validators=[validate_visible_text],
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -196,6 +203,7 @@ class ReviewForm(forms.Form):
         help_text=_("Required when you return the assessment: say what to revise."),
         max_length=NOTE_MAX,
         required=False,
+        validators=[validate_visible_text],
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -222,6 +230,7 @@ class ReviewForm(forms.Form):
                     label=_("Your comment"),
                     max_length=COMMENT_MAX,
                     required=False,
+                    validators=[validate_visible_text],
                     widget=forms.Textarea(attrs={"rows": 2}),
                 )
                 old = previous.get(item.pk) if previous else None
@@ -257,6 +266,7 @@ class ReopenForm(forms.Form):
     note = forms.CharField(
         label=_("Why reopen it?"),
         max_length=NOTE_MAX,
+        validators=[validate_visible_text],
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Say why the assessment is reopened.")},
     )

@@ -14,6 +14,8 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import validate_visible_text
+
 # Length limits, shared by the forms, the services and the database constraints.
 COMMENT_MAX = 2000
 NA_REASON_MAX = 300
@@ -112,9 +114,17 @@ class ItemResponse(models.Model):
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     not_applicable = models.BooleanField(_("not applicable"), default=False)
     na_reason = models.CharField(
-        _("reason it does not apply"), max_length=NA_REASON_MAX, blank=True
+        _("reason it does not apply"),
+        max_length=NA_REASON_MAX,
+        blank=True,
+        validators=[validate_visible_text],
     )
-    comment = models.TextField(_("comment or example"), max_length=COMMENT_MAX, blank=True)
+    comment = models.TextField(
+        _("comment or example"),
+        max_length=COMMENT_MAX,
+        blank=True,
+        validators=[validate_visible_text],
+    )
     # The assessment version that last wrote this answer: tells a stale form what changed.
     changed_in_version = models.PositiveIntegerField(_("changed in version"), default=1)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -171,7 +181,9 @@ class StandardGoal(models.Model):
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="goals")
     standard = models.ForeignKey("pledges.Standard", on_delete=models.PROTECT, related_name="+")
-    goal = models.TextField(_("improvement goal"), max_length=GOAL_MAX, blank=True)
+    goal = models.TextField(
+        _("improvement goal"), max_length=GOAL_MAX, blank=True, validators=[validate_visible_text]
+    )
     target_date = models.DateField(_("target date"), null=True, blank=True)
     changed_in_version = models.PositiveIntegerField(_("changed in version"), default=1)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -211,7 +223,9 @@ class Transition(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     at = models.DateTimeField(_("when"), default=timezone.now)
-    note = models.TextField(_("note"), max_length=NOTE_MAX, blank=True)
+    note = models.TextField(
+        _("note"), max_length=NOTE_MAX, blank=True, validators=[validate_visible_text]
+    )
 
     class Meta:
         verbose_name = _("transition")
@@ -242,7 +256,12 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_given"
     )
     decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
-    note = models.TextField(_("note to the official"), max_length=NOTE_MAX, blank=True)
+    note = models.TextField(
+        _("note to the official"),
+        max_length=NOTE_MAX,
+        blank=True,
+        validators=[validate_visible_text],
+    )
     assessment_version = models.PositiveIntegerField(_("version reviewed"))
     created_at = models.DateTimeField(_("reviewed"), default=timezone.now)
 
@@ -272,7 +291,12 @@ class ReviewItem(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="items")
     item = models.ForeignKey("pledges.ApplicationItem", on_delete=models.PROTECT, related_name="+")
     rating = models.PositiveSmallIntegerField(_("supervisor's rating"), null=True, blank=True)
-    comment = models.TextField(_("supervisor's comment"), max_length=COMMENT_MAX, blank=True)
+    comment = models.TextField(
+        _("supervisor's comment"),
+        max_length=COMMENT_MAX,
+        blank=True,
+        validators=[validate_visible_text],
+    )
 
     class Meta:
         verbose_name = _("review item")

@@ -397,13 +397,14 @@ def personal_assessments(user: User) -> list[dict]:
     """The person's self-assessments with everything in them, for the personal-data export."""
     assessments = list(
         Assessment.objects.filter(user=user)
-        .select_related("office", "cycle", "reviewer")
+        .select_related("office", "cycle__edition", "reviewer")
         .order_by("cycle__opens_on", "pk")
     )
     records = _personal_records([a.pk for a in assessments])
     return [
         {
             "cycle": a.cycle.name,
+            "edition_language": a.cycle.edition.language,  # of the item titles below
             "office": str(a.office),
             "state": a.get_state_display(),
             "reviewer": person_ref(a.reviewer),

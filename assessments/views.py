@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Membership
 from accounts.permissions import managed_office
+from core import submissions
 from core.http import attachment, bound
 from pledges.selectors import current_cycle, previous_cycle
 
@@ -100,29 +101,40 @@ def _form(assessment: Assessment, request) -> AssessmentForm:
 
 
 def _error_list(form: AssessmentForm) -> list[dict]:
-    """Each field error with a link target and the item or standard it belongs to."""
+    """Each field error with a link target and the item or standard it belongs to; the
+    item's words are marked with the edition's language, which may not be the page's."""
     items = {i.pk: (s, i) for s in form.standards for i in s.items.all()}
     standards = {s.pk: s for s in form.standards}
     first_value = form.scale[0].value if form.scale else 1
+    edition_language = form.assessment.cycle.edition.language
     errors = []
     for name, messages_ in form.errors.items():
         if name == "__all__" or name not in form.fields:
             continue
         field = form[name]
         anchor = field.auto_id
-        where = ""
+        where = where_lang = label_lang = ""
         kind, _sep, rest = name.partition("_")
         pk_text = rest.split("_", 1)[0]
         if kind == "item" and pk_text.isdigit() and int(pk_text) in items:
             standard, item = items[int(pk_text)]
             where = f"{standard.number}.{item.number} {item.title}"
+            where_lang = edition_language
             if name.endswith("_rating"):
                 anchor = f"{field.auto_id}_{first_value}"
+                label_lang = edition_language  # a rating field is labelled by the item's title
         elif kind == "goal" and pk_text.isdigit() and int(pk_text) in standards:
             where = _("Standard %(number)d goal") % {"number": standards[int(pk_text)].number}
         for message in messages_:
             errors.append(
-                {"anchor": anchor, "where": where, "label": field.label, "message": message}
+                {
+                    "anchor": anchor,
+                    "where": where,
+                    "where_lang": where_lang,
+                    "label": field.label,
+                    "label_lang": label_lang,
+                    "message": message,
+                }
             )
     return errors
 
@@ -203,6 +215,8 @@ def _edit_page(request, assessment: Assessment, *, form=None, conflict=None, err
 def assessment_edit(request, pk):
     """The 38-item form: save a draft at any point, or save and go on to submit."""
     assessment = assessment_for_owner(request.user, pk)
+    if replay := submissions.replayed(request):
+        return replay
     if refused := _editable(request, assessment):
         return refused
     if request.method != "POST":
@@ -210,13 +224,24 @@ def assessment_edit(request, pk):
     form = _form(assessment, request)
     if not form.is_valid():
         return _edit_page(request, assessment, form=form)
+
+    def saved(_result):
+        if form.cleaned_data.get("action") == "submit":
+            return redirect("assessments:assessment-submit", pk=assessment.pk)
+        messages.success(request, _("Your answers are saved. You can come back at any time."))
+        return redirect("assessments:assessment-edit", pk=assessment.pk)
+
     try:
-        services.assessment_save(
-            assessment=assessment,
-            by=request.user,
-            version=form.cleaned_data["version"],
-            answers=form.answers(),
-            goals=form.goals(),
+        return submissions.save_once(
+            request,
+            save=lambda: services.assessment_save(
+                assessment=assessment,
+                by=request.user,
+                version=form.cleaned_data["version"],
+                answers=form.answers(),
+                goals=form.goals(),
+            ),
+            done=saved,
         )
     except SaveConflict as conflict:
         return _edit_page(request, assessment, form=form, conflict=conflict)
@@ -224,10 +249,6 @@ def assessment_edit(request, pk):
         return _edit_page(request, assessment, form=form, error=error.message)
     except AssessmentRefused as error:
         return _refused(request, error, assessment)
-    if form.cleaned_data.get("action") == "submit":
-        return redirect("assessments:assessment-submit", pk=assessment.pk)
-    messages.success(request, _("Your answers are saved. You can come back at any time."))
-    return redirect("assessments:assessment-edit", pk=assessment.pk)
 
 
 @require_POST
@@ -252,22 +273,30 @@ def assessment_copy_previous(request, pk):
 def assessment_submit(request, pk):
     """Check every item is answered, then submit for review."""
     assessment = assessment_for_owner(request.user, pk)
+    if replay := submissions.replayed(request):
+        return replay
     if refused := _read_only_unless(
         request, assessment, lambda: services.require_submittable(assessment)
     ):
         return refused
     form = SubmitForm(*bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
+
+        def submitted(_result):
+            messages.success(request, _("Your assessment is submitted for review."))
+            return redirect("assessments:assessment-detail", pk=assessment.pk)
+
         try:
-            services.assessment_submit(
-                assessment=assessment, by=request.user, note=form.cleaned_data["note"]
+            return submissions.save_once(
+                request,
+                save=lambda: services.assessment_submit(
+                    assessment=assessment, by=request.user, note=form.cleaned_data["note"]
+                ),
+                done=submitted,
             )
         except AssessmentRefused as error:
             if error.status != 400:
                 return _refused(request, error, assessment)
-        else:
-            messages.success(request, _("Your assessment is submitted for review."))
-            return redirect("assessments:assessment-detail", pk=assessment.pk)
     return render(
         request,
         "assessments/assessment_submit.html",
@@ -358,6 +387,8 @@ def _review_groups(data: selectors.Results, form: ReviewForm) -> list[dict]:
 def assessment_review(request, pk):
     """The reviewer rates each item beside the official's answer, then accepts or returns."""
     assessment = assessment_for_reviewer(request.user, pk)
+    if replay := submissions.replayed(request):
+        return replay
     if refused := _read_only_unless(
         request,
         assessment,
@@ -376,24 +407,30 @@ def assessment_review(request, pk):
     )
     error_message = None
     if request.method == "POST" and form.is_valid():
-        try:
-            services.assessment_review(
-                assessment=assessment,
-                by=request.user,
-                decision=form.cleaned_data["decision"],
-                note=form.cleaned_data["note"].strip(),
-                items=form.items(),
-            )
-        except InvalidAnswers as error:
-            error_message = error.message
-        except AssessmentRefused as error:
-            return _refused(request, error, assessment)
-        else:
+
+        def decided(_result):
             if form.cleaned_data["decision"] == "accept":
                 messages.success(request, _("The assessment is accepted."))
             else:
                 messages.success(request, _("The assessment is returned for revision."))
             return redirect("assessments:team-list")
+
+        try:
+            return submissions.save_once(
+                request,
+                save=lambda: services.assessment_review(
+                    assessment=assessment,
+                    by=request.user,
+                    decision=form.cleaned_data["decision"],
+                    note=form.cleaned_data["note"].strip(),
+                    items=form.items(),
+                ),
+                done=decided,
+            )
+        except InvalidAnswers as error:
+            error_message = error.message
+        except AssessmentRefused as error:
+            return _refused(request, error, assessment)
     return render(
         request,
         "assessments/assessment_review.html",
@@ -414,9 +451,9 @@ def assessment_reopen(request, pk):
     assessment = assessment_for_manager(request.user, pk)
     form = ReopenForm(request.POST, user=request.user)
     if not form.is_valid():
-        return _refused(
-            request, InvalidAnswers(_("Say why the assessment is reopened.")), assessment
-        )
+        # The note's own error: missing, too long, or holding a hidden character.
+        message = form.errors.get("note", [_("Say why the assessment is reopened.")])[0]
+        return _refused(request, InvalidAnswers(message), assessment)
     try:
         services.assessment_reopen(
             assessment=assessment, by=request.user, note=form.cleaned_data["note"].strip()

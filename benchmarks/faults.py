@@ -10,22 +10,32 @@
    gunicorn (its worker processes are compared before and after), and no acknowledged
    answer may be lost.
 
-   --fault restart    `pg_ctlcluster --skip-systemctl-redirect <version> main restart`:
-                      the whole PostgreSQL cluster restarts (every database on it!).
-   --fault terminate  pg_terminate_backend on this run's own database only, every 0.2 s
-                      for --outage seconds: safe next to other users of the cluster.
+   --fault stop       PostgreSQL stopped (`pg_ctl stop -m fast`) for --outage seconds (20),
+                      then started again: no request may wait more than 3 s while it is
+                      away, and the first success must come within 2 s of its return.
+   --fault restart    PostgreSQL restarted (`pg_ctl restart -m fast`), a few seconds.
+   --fault terminate  pg_terminate_backend on this run's database, every 0.2 s for
+                      --outage seconds (5).
+
+The PostgreSQL that is stopped is one of the run's own: a throwaway cluster (`initdb` in a
+temporary directory, a free port on 127.0.0.1, trust for local connections; as root, run
+as the `postgres` user), removed at the end. The shared server on 127.0.0.1:5432 is never
+touched; `--shared-server` uses it instead (then only `--fault terminate` is allowed).
 
 Writes benchmarks/FAULTS.md (or --output).
 """
 
 import argparse
+import contextlib
 import http.client
 import math
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -444,24 +454,86 @@ def probe(port: int, stop: threading.Event, timeline: list) -> None:
         stop.wait(0.25)
 
 
-def restart_cluster() -> tuple[float, float, str]:
-    version = pg_version()
+class OwnCluster:
+    """A PostgreSQL server of this run's own, on a free port of 127.0.0.1, removed at the end."""
+
+    def __init__(self):
+        self.bin = Path(f"/usr/lib/postgresql/{pg_version()}/bin")
+        self.root = Path(tempfile.mkdtemp(prefix="standards-portal-faults-"))
+        self.data = self.root / "data"
+        self.log = harness.OUT / "faults-postgresql.log"
+        self.port = harness.free_port()
+        # initdb and postgres refuse to run as root.
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            shutil.chown(self.root, "postgres")
+            self.log.touch()
+            shutil.chown(self.log, "postgres")
+
+    def command(self, tool: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*self.as_user, str(self.bin / tool), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def pg_ctl(self, action: str, *args: str) -> subprocess.CompletedProcess:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root}"
+        return self.command(
+            "pg_ctl", action, "-D", str(self.data), "-l", str(self.log), "-o", options, *args
+        )
+
+    def __enter__(self):
+        done = self.command(
+            "initdb", "-D", str(self.data), "-U", harness.PG["user"], "--auth=trust",
+            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"initdb failed: {done.stderr.strip()}")
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.pg_ctl("stop", "-m", "immediate", "-w")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def start(self) -> None:
+        done = self.pg_ctl("start", "-w", "-t", "60")
+        if done.returncode != 0:
+            raise RuntimeError(f"pg_ctl start failed: {done.stderr.strip()}; see {self.log}")
+
+    def ready(self) -> bool:
+        host = ["-h", "127.0.0.1", "-p", str(self.port), "-q"]
+        return self.command("pg_isready", *host).returncode == 0
+
+    def wait_ready(self) -> float:
+        while not self.ready():
+            time.sleep(0.05)
+        return time.monotonic()
+
+
+def restart_cluster(cluster: OwnCluster) -> tuple[float, float, str]:
     started = time.monotonic()
-    done = subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    done = cluster.pg_ctl("restart", "-m", "fast", "-w")
+    up = cluster.wait_ready()
+    note = f"pg_ctl restart -m fast: exit {done.returncode} {done.stderr.strip()}"
+    return started, up, note
+
+
+def stop_cluster(cluster: OwnCluster, seconds: float) -> tuple[float, float, str]:
+    """Stop PostgreSQL, leave it stopped until `seconds` after the stop began, start it."""
+    started = time.monotonic()
+    stopped = cluster.pg_ctl("stop", "-m", "fast", "-w")
+    down = time.monotonic()
+    time.sleep(max(0.0, started + seconds - time.monotonic()))
+    cluster.start()
+    up = cluster.wait_ready()
+    note = (
+        f"pg_ctl stop -m fast (exit {stopped.returncode}, {down - started:.1f} s), "
+        f"pg_ctl start {seconds:g} s after the stop began"
     )
-    finished = time.monotonic()
-    # pg_ctlcluster returns once the server accepts connections again; make sure.
-    for _ in range(100):
-        if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"]).returncode == 0:
-            break
-        time.sleep(0.1)
-    up = time.monotonic()
-    note = f"pg_ctlcluster {version} main restart: exit {done.returncode} {done.stderr.strip()}"
-    return started, max(finished, up), note
+    return started, up, note
 
 
 def terminate_backends(database: str, seconds: float) -> tuple[float, float, str]:
@@ -577,10 +649,17 @@ def worker_fault(database: str, port: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--fault", choices=["restart", "terminate"], default="restart")
+    parser.add_argument("--fault", choices=["stop", "restart", "terminate"], default="stop")
     parser.add_argument("--seconds", type=float, default=40, help="length of the load")
     parser.add_argument("--at", type=float, default=12, help="fault this many s into the load")
-    parser.add_argument("--outage", type=float, default=5, help="terminate: for how long")
+    parser.add_argument(
+        "--outage", type=float, help="stop, terminate: for how long (default 20 s, 5 s)"
+    )
+    parser.add_argument(
+        "--shared-server",
+        action="store_true",
+        help="use the PostgreSQL on 127.0.0.1:5432 (only with --fault terminate)",
+    )
     parser.add_argument("--officials", type=int, default=50)
     parser.add_argument("--database", default="standards_portal_faults")
     parser.add_argument("--skip-worker", action="store_true")
@@ -588,58 +667,70 @@ def main() -> int:
     args = parser.parse_args()
     if not 1 <= args.officials <= 200 or not 5 <= args.seconds <= 600:
         parser.error("officials must be 1-200 and seconds 5-600")
+    if args.shared_server and args.fault != "terminate":
+        parser.error("the shared server is never stopped: use --fault terminate with it")
+    outage = args.outage if args.outage is not None else 20 if args.fault == "stop" else 5
 
     harness.OUT.mkdir(parents=True, exist_ok=True)
     port = harness.free_port()
     started_at = time.gmtime()
     host = harness.machine()
-    print(f"== database {args.database} on 127.0.0.1 (dropped and created)")
-    harness.recreate_database(args.database)
-    try:
-        harness.setup_django(args.database, port)
-        people = prepare(args.officials)
-        report = harness.versions()
-        worker = None
-        if not args.skip_worker:
-            print("== worker killed mid-PDF")
-            worker = worker_fault(args.database, port)
-            print(f"   {worker}")
-        from django.db import connections
+    cluster = contextlib.nullcontext() if args.shared_server else OwnCluster()
+    with cluster as own:
+        if own is not None:
+            harness.PG["port"] = own.port
+            print(f"== a PostgreSQL of its own on 127.0.0.1:{own.port} ({own.root})")
+        print(f"== database {args.database} on 127.0.0.1 (dropped and created)")
+        harness.recreate_database(args.database)
+        try:
+            harness.setup_django(args.database, port)
+            people = prepare(args.officials)
+            report = harness.versions()
+            worker = None
+            if not args.skip_worker:
+                print("== worker killed mid-PDF")
+                worker = worker_fault(args.database, port)
+                print(f"   {worker}")
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
 
-        print(f"== {args.fault} during the load of {args.officials} officials")
-        fault: dict = {}
-        timeline: list = []
-        stop = threading.Event()
+            print(f"== {args.fault} during the load of {args.officials} officials")
+            fault: dict = {}
+            timeline: list = []
+            stop = threading.Event()
 
-        def inject(began: float) -> None:
-            def run() -> None:
-                time.sleep(max(0.0, began + args.at - time.monotonic()))
-                if args.fault == "restart":
-                    fault["start"], fault["end"], fault["note"] = restart_cluster()
-                else:
-                    fault["start"], fault["end"], fault["note"] = terminate_backends(
-                        args.database, args.outage
-                    )
+            def inject(began: float) -> None:
+                def run() -> None:
+                    time.sleep(max(0.0, began + args.at - time.monotonic()))
+                    if args.fault == "restart":
+                        fault["start"], fault["end"], fault["note"] = restart_cluster(own)
+                    elif args.fault == "stop":
+                        fault["start"], fault["end"], fault["note"] = stop_cluster(own, outage)
+                    else:
+                        fault["start"], fault["end"], fault["note"] = terminate_backends(
+                            args.database, outage
+                        )
 
-            threading.Thread(target=run, daemon=True).start()
+                threading.Thread(target=run, daemon=True).start()
 
-        with harness.gunicorn(args.database, port, harness.OUT / "gunicorn-faults.log") as server:
-            pids_before = harness.worker_pids(server.pid)
-            prober = threading.Thread(target=probe, args=(port, stop, timeline), daemon=True)
-            prober.start()
-            officials, hits, began, span = run_load(
-                port, people, seconds=args.seconds, think=0.2, on_start=inject
-            )
-            stop.set()
-            prober.join(timeout=20)
-            pids_after = harness.worker_pids(server.pid)
-            master_alive = server.poll() is None
-        connections.close_all()
-        stats = check_database(officials, exact_versions=False)
-    finally:
-        harness.drop_database(args.database)
+            with harness.gunicorn(
+                args.database, port, harness.OUT / "gunicorn-faults.log"
+            ) as server:
+                pids_before = harness.worker_pids(server.pid)
+                prober = threading.Thread(target=probe, args=(port, stop, timeline), daemon=True)
+                prober.start()
+                officials, hits, began, span = run_load(
+                    port, people, seconds=args.seconds, think=0.2, on_start=inject
+                )
+                stop.set()
+                prober.join(timeout=20)
+                pids_after = harness.worker_pids(server.pid)
+                master_alive = server.poll() is None
+            connections.close_all()
+            stats = check_database(officials, exact_versions=False)
+        finally:
+            harness.drop_database(args.database)
 
     # --- the figures ----------------------------------------------------------------
     f_start, f_end = fault.get("start", began), fault.get("end", began)
@@ -652,13 +743,29 @@ def main() -> int:
     bad = [h for h in hits if h.status == 503]
     last_503_end = max((h.started + h.seconds for h in bad), default=None)
     first_ok_after = min(
-        (h.started + h.seconds for h in hits if h.status in (200, 302) and h.started >= f_end),
+        (
+            h.started + h.seconds
+            for h in hits
+            if h.status in (200, 302) and h.started + h.seconds >= f_end
+        ),
         default=None,
     )
+    # While the database was away: every request that overlapped the outage, and /healthz.
+    overlapping = [h for h in hits if h.started <= f_end and h.started + h.seconds >= f_start]
+    longest = max(overlapping, key=lambda h: h.seconds, default=None)
+    health_during = [d for t, _s, d in timeline if t <= f_end and t + d >= f_start]
     health = [(t - f_start, s) for t, s, _d in timeline]
     health_down = [t for t, s in health if s != 200 and t >= -1]
+    fast = args.fault != "stop" or (
+        longest is not None
+        and longest.seconds <= 3.0
+        and first_ok_after is not None
+        and first_ok_after - f_end <= 2.0
+        and max(health_during, default=0.0) <= 1.0
+    )
     ok = (
-        not unclean
+        fast
+        and not unclean
         and stats["lost_or_wrong"] == 0
         and stats["duplicates"] == 0
         and stats["submitted"] == stats["officials"]
@@ -676,7 +783,9 @@ def main() -> int:
         f"- Versions: {report}",
         f"- Load: {args.officials} officials (threads in `benchmarks/faults.py`) for "
         f"{args.seconds:g} s against gunicorn (2 sync workers, psycopg pool, production "
-        f"settings); the fault {args.at:g} s in. Run: `benchmarks/faults.py --fault {args.fault}`.",
+        f"settings); the fault {args.at:g} s in, on "
+        f"{'the shared PostgreSQL' if args.shared_server else 'a PostgreSQL cluster of its own'}."
+        f" Run: `benchmarks/faults.py --fault {args.fault}`.",
         "",
         f"## Database: {args.fault}",
         "",
@@ -696,8 +805,17 @@ def main() -> int:
         f"| unclean failures (500, connection refused/reset, timeout) | {len(unclean)} |",
         "| last 503 finished, after the database was back | "
         + (f"{last_503_end - f_end:+.1f} s |" if last_503_end is not None else "none |"),
-        "| first success after the database was back | "
+        "| first success after the database was back (at most 2 s for a stop) | "
         + (f"{first_ok_after - f_end:+.1f} s |" if first_ok_after is not None else "none |"),
+        "| longest request while the database was away (at most 3 s for a stop) | "
+        + (
+            f"{longest.seconds:.2f} s ({longest.kind}, HTTP {longest.status}); "
+            f"{len(overlapping)} requests overlapped the outage |"
+            if longest is not None
+            else "none |"
+        ),
+        "| longest /healthz while the database was away (at most 1 s) | "
+        + (f"{max(health_during):.2f} s |" if health_during else "none |"),
         "| /healthz not 200 (s from fault start) | "
         + (
             f"{min(health_down):.1f} … {max(health_down):.1f} ({len(health_down)} probes) |"

@@ -63,10 +63,39 @@ def static_file(url: str) -> Path | None:
     return None
 
 
+def _tag_languages(tags) -> None:
+    """Give a tagged PDF's structure element the `lang` of its HTML element, when it has one.
+
+    WeasyPrint (70) writes only the document's /Lang, so in a Spanish PDF the English
+    statements of the standards would be read with a Spanish voice (WCAG 3.1.2). Its tree
+    builder, `weasyprint.pdf.tags._build_box_tree`, calls itself through the module for
+    every box, so one wrapper sees each box with the structure elements made from it.
+    """
+    import pydyf
+
+    build = tags._build_box_tree
+    if getattr(build, "sets_lang", False):
+        return
+
+    def build_with_lang(box, *args):
+        element = getattr(box, "element", None)
+        lang = element.get("lang") if element is not None else None
+        if getattr(box, "element_tag", None) == "html":
+            lang = None  # the document's language: already the catalogue's /Lang
+        for struct in build(box, *args):
+            if lang and "Lang" not in struct:
+                struct["Lang"] = pydyf.String(lang)
+            yield struct
+
+    build_with_lang.sets_lang = True
+    tags._build_box_tree = build_with_lang
+
+
 @functools.cache
 def _weasyprint():
     """WeasyPrint, its URL fetcher and its font configuration, prepared once per process."""
     import weasyprint
+    from weasyprint.pdf import tags
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -81,6 +110,7 @@ def _weasyprint():
                 found.as_uri(), found.read_bytes(), {"Content-Type": content_type}
             )
 
+    _tag_languages(tags)
     return weasyprint, StaticFileFetcher(), FontConfiguration()
 
 

@@ -1,4 +1,4 @@
-"""The demo's organisations and people: two associations, seven offices, the named
+"""The demo's organisations and people: two associations, nine offices, the named
 accounts of the README, about 40 further staff and the association roles.
 
 Offices join their association through `association_office_create`, people come from
@@ -70,6 +70,9 @@ ASSOCIATION_ROLES = [
 MEMBER_OFFICES = [
     ("pine", "Pine County Elections", "CO", Office.Kind.COUNTY, 9, 2.9),
     ("spruce", "Spruce City Elections", "CO", Office.Kind.CITY, 7, 2.2),
+    # Five offices with enough results are needed before a spread is shown at all.
+    ("birch", "Birch County Elections", "CO", Office.Kind.COUNTY, 8, 2.6),
+    ("willow", "Willow Township Elections", "CO", Office.Kind.TOWNSHIP, 7, 3.1),
 ]
 MEMBER_FIRST = ["Alma", "Bo", "Cyd", "Dana", "Eli", "Fay", "Gus", "Hope", "Ike"]
 
@@ -145,7 +148,8 @@ def _staff(offices: dict[str, Office], people: dict[str, User]) -> None:
 
 
 def _member_offices(association: Association, *, by: User) -> dict[str, MemberOffice]:
-    """Pine and Spruce: a manager and numbered staff (pine.1@demo.test, ...) each."""
+    """Pine, Spruce, Birch and Willow: a manager and numbered staff (pine.1@demo.test, ...)
+    each."""
     members = {}
     for key, name, state, kind, staff, base in MEMBER_OFFICES:
         office = _member(association, name, state, kind, by=by)

@@ -2,6 +2,9 @@
 finishers have signed too. All of them join the hash chain through `pledges_import`.
 
 The demo's official@demo.test has no pledge in the current cycle, so a visitor can sign.
+Two previous-cycle signatures show how a typed name is compared with the account's: the
+manager added her middle initial (the same name, nothing recorded), and Maple's manager
+signed with her former surname, confirmed it, and her pledge records that the names differ.
 Idempotent: people who already have a pledge in a cycle are left alone.
 """
 
@@ -13,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from pledges.chain import CONSENT_TEXT
 from pledges.models import Cycle, Pledge, PledgeWithdrawal
+from pledges.names import names_agree
 from pledges.services import pledge_text, pledges_import
 
 from .base import Demo
@@ -24,6 +28,8 @@ WITHDRAWAL_REASON = (
     "Signed on behalf of the wrong office; will sign again after my transfer is complete."
 )
 USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130.0 Safari/537.36"
+# Signatures typed otherwise than the account's name, in the previous cycle (index 0).
+TYPED_NAMES = {"manager": "Maria J. Alvarez", "maple.manager": "Grace Moore"}
 
 
 def seed_pledges(demo: Demo) -> None:
@@ -44,14 +50,25 @@ def seed_pledges(demo: Demo) -> None:
 
 
 def _pledge(
-    user: User, office_id: int, cycle: Cycle, digest: str, signed_at: datetime.datetime, **extra
+    user: User,
+    office_id: int,
+    cycle: Cycle,
+    digest: str,
+    signed_at: datetime.datetime,
+    *,
+    typed_name: str = "",
+    **extra,
 ) -> Pledge:
+    typed_name = typed_name or user.full_name
     return Pledge(
         user=user,
         office_id=office_id,
         cycle=cycle,
         edition_id=cycle.edition_id,
-        typed_name=user.full_name,
+        typed_name=typed_name,
+        # As pledge_sign records it: a differing name is signed only once confirmed.
+        account_name=user.full_name,
+        name_mismatch=not names_agree(typed_name, user.full_name),
         consent_text=str(CONSENT_TEXT),
         signed_at=signed_at,
         auth_method=Pledge.AuthMethod.PASSWORD,
@@ -96,6 +113,7 @@ def _staff_pledges(
                 cycle,
                 digests[cycle.pk],
                 _moment(rng, cycle.opens_on, last_day),
+                typed_name=TYPED_NAMES.get(local, "") if index == 0 else "",
                 ip_address=f"192.0.2.{rng.randint(1, 254)}",
                 user_agent=USER_AGENT,
                 listed_publicly=rng.random() < 0.6,

@@ -130,7 +130,7 @@ class AppendOnlyAdmin(admin.ModelAdmin):
 @admin.register(Pledge)
 class PledgeAdmin(AppendOnlyAdmin):
     list_display = ["typed_name", "office", "cycle", "signed_at", "auth_method", "withdrawn_at"]
-    list_filter = ["cycle", "auth_method"]
+    list_filter = ["cycle", "auth_method", "name_mismatch"]
     list_select_related = ["office", "cycle"]
     search_fields = ["typed_name", "verification_code", "user__email"]
     date_hierarchy = "signed_at"

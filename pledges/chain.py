@@ -57,7 +57,7 @@ def record_content(record: Pledge | PledgeWithdrawal) -> dict:
             "auth_method": record.auth_method,
         }
     # withdrawn_at is not covered: it mirrors the withdrawal record, which is chained.
-    return {
+    content = {
         "kind": "pledge",
         "sequence": record.sequence,
         "user": record.user_id,
@@ -74,6 +74,12 @@ def record_content(record: Pledge | PledgeWithdrawal) -> dict:
         "verification_code": record.verification_code,
         "listed_publicly": record.listed_publicly,
     }
+    # Pledges signed before the account's name was recorded have none: their content, and
+    # so their hash, stays what it was. Later ones cover the name and whether it differed.
+    if record.account_name or record.name_mismatch:
+        content["account_name"] = record.account_name
+        content["name_mismatch"] = record.name_mismatch
+    return content
 
 
 def record_hash(record: Pledge | PledgeWithdrawal, previous_hash: str) -> str:

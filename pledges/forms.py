@@ -1,24 +1,54 @@
-import re
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.text import validate_visible_text
+
 from .chain import CONSENT_TEXT
+from .codes import format_code, normalize_code
+from .names import names_agree
 from .services import clean_typed_name
 
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-CODE_RE = re.compile(rf"^[{CODE_ALPHABET}]{{16}}$")
 # Generous bound before cleaning, so an absurd paste is refused with a message, not stored.
 NAME_INPUT_LIMIT = 1000
+CHECKED = "on"  # what a browser sends for a ticked checkbox without a value
 
 
-def normalize_code(raw: str) -> str | None:
-    """A verification code in canonical form, or None when it cannot be one."""
-    code = re.sub(r"[\s\-]", "", raw or "").upper()
-    return code if CODE_RE.fullmatch(code) else None
+class ExactCheckbox(forms.CheckboxInput):
+    """A checkbox that counts as ticked only when it sends exactly its own value.
+
+    Django's checkbox takes any value but "false" as ticked (" ", "0", "no"); a consent
+    must be the box the person ticked, nothing that merely resembles it.
+    """
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda checked: checked is True)
+
+    def format_value(self, value):
+        return CHECKED
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name) == CHECKED
+
+
+class NameConfirmCheckbox(forms.CheckboxInput):
+    """The box confirming a typed name that differs from the account's.
+
+    Its value is the name it confirms, so ticking it confirms that name and no other: a
+    confirmation does not carry over to a name typed afterwards.
+    """
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda _value: False)
+        self.confirms = ""
+
+    def format_value(self, value):
+        return self.confirms
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name, "")
 
 
 class PledgeSignForm(forms.Form):
@@ -27,6 +57,7 @@ class PledgeSignForm(forms.Form):
     consent = forms.BooleanField(
         label=CONSENT_TEXT,
         required=True,
+        widget=ExactCheckbox,
         error_messages={"required": _("Tick the box to agree to sign electronically.")},
     )
     typed_name = forms.CharField(
@@ -45,6 +76,8 @@ class PledgeSignForm(forms.Form):
         ),
     )
     text_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # Shown only when the typed name differs from the account's.
+    name_confirmed = forms.CharField(required=False, strip=False, widget=NameConfirmCheckbox)
 
     def __init__(self, *args, user, text_sha256: str, **kwargs):
         self.user = user
@@ -65,6 +98,45 @@ class PledgeSignForm(forms.Form):
     def clean_typed_name(self):
         return clean_typed_name(self.cleaned_data["typed_name"])
 
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("typed_name")
+        box = cleaned.get("name_confirmed") or ""
+        # From here on, name_confirmed says whether the signer confirmed a differing name.
+        cleaned["name_confirmed"] = False
+        if name and not names_agree(name, self.user.full_name):
+            if " ".join(box.split()) == name:
+                cleaned["name_confirmed"] = True
+            else:
+                self._ask_to_confirm(name)
+        return cleaned
+
+    def _ask_to_confirm(self, name: str) -> None:
+        """Show the confirmation box for this typed name, with why it is asked."""
+        account = self.user.full_name
+        field = self.fields["name_confirmed"]
+        field.label = self["name_confirmed"].label = _(
+            "I confirm that I sign as “%(typed)s”, which differs from the name on my "
+            "account, “%(account)s”."
+        ) % {"typed": name, "account": account}
+        field.widget.confirms = name
+        fieldset = self.helper.layout[0]
+        after = next(
+            i for i, f in enumerate(fieldset.fields) if getattr(f, "fields", None) == ["typed_name"]
+        )
+        fieldset.fields.insert(after + 1, Field("name_confirmed"))
+        self.add_error(
+            "name_confirmed",
+            ValidationError(
+                _(
+                    "The name you typed differs from the name on your account, “%(account)s”. "
+                    "Correct your name above, or tick this box to sign as you typed it."
+                )
+                % {"account": account},
+                code="name_mismatch",
+            ),
+        )
+
     def clean_text_sha256(self):
         value = self.cleaned_data["text_sha256"]
         if value != self.expected_sha256:
@@ -82,6 +154,7 @@ class PledgeWithdrawForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Recorded with the withdrawal. Your office manager can read it."),
         error_messages={"required": _("Say why you are withdrawing your pledge.")},
+        validators=[validate_visible_text],
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -126,7 +199,7 @@ class VerifyForm(forms.Form):
     code = forms.CharField(
         label=_("Verification code"),
         max_length=64,
-        help_text=_("16 letters and digits, printed on the certificate."),
+        help_text=_("16 letters and digits in groups of four, printed on the certificate."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
@@ -141,7 +214,11 @@ class VerifyForm(forms.Form):
         code = normalize_code(self.cleaned_data["code"])
         if code is None:
             raise ValidationError(
-                _("That is not a verification code: it has 16 letters and digits."),
+                _(
+                    "A verification code has 16 letters and digits, like %(example)s. "
+                    "Check the code and try again."
+                )
+                % {"example": format_code("D2GJ7WDC7BD7Z5YT")},
                 code="malformed",
             )
         return code

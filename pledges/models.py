@@ -7,6 +7,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import codes
+from .names import names_agree
+
 
 class Edition(models.Model):
     """One published text of the Standards of Conduct. Immutable once published."""
@@ -152,8 +155,7 @@ class Cycle(models.Model):
 
 def new_verification_code() -> str:
     # 16 characters from an unambiguous alphabet: about 80 bits, unguessable.
-    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-    return "".join(secrets.choice(alphabet) for _ in range(16))
+    return "".join(secrets.choice(codes.ALPHABET) for _ in range(codes.LENGTH))
 
 
 class Pledge(models.Model):
@@ -171,6 +173,19 @@ class Pledge(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="pledges")
     edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="pledges")
     typed_name = models.CharField(_("typed name"), max_length=150)
+    account_name = models.CharField(
+        _("name on the account at signing"),
+        max_length=150,
+        blank=True,
+        help_text=_("Empty for pledges signed before the typed name was compared with it."),
+    )
+    name_mismatch = models.BooleanField(
+        _("signed under another name"),
+        default=False,
+        help_text=_(
+            "The typed name differed from the name on the account, and the signer confirmed it."
+        ),
+    )
     consent_text = models.TextField(_("consent text"))
     signed_at = models.DateTimeField(_("signed at (UTC)"), default=timezone.now)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -209,6 +224,20 @@ class Pledge(models.Model):
     @property
     def is_active(self):
         return self.withdrawn_at is None
+
+    @property
+    def code_display(self) -> str:
+        """The verification code as printed: D2GJ-7WDC-7BD7-Z5YT."""
+        return codes.format_code(self.verification_code)
+
+    @property
+    def account_name_if_different(self) -> str:
+        """The account's name, to show beside the typed signature when the two differ."""
+        if self.account_name or self.name_mismatch:
+            return self.account_name if self.name_mismatch else ""
+        # Signed before names were compared: the account's name now is the best evidence.
+        account = self.user.full_name
+        return "" if names_agree(self.typed_name, account) else account
 
 
 class PledgeWithdrawal(models.Model):

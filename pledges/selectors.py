@@ -11,6 +11,7 @@ from accounts.models import Membership, Office
 from accounts.selectors import iso, staff_listed
 
 from .chain import GENESIS_HASH, record_hash
+from .codes import code_candidates
 from .models import (
     ApplicationItem,
     ChainHead,
@@ -147,11 +148,16 @@ def office_pledge_rows(office, cycle: Cycle) -> list[OfficePledgeRow]:
 
 
 def pledge_by_code(code: str) -> Pledge | None:
-    return (
-        Pledge.objects.filter(verification_code=code)
-        .select_related("cycle", "office", "edition")
-        .first()
+    """The pledge a normalized typed code names, look-alikes read as what they may stand for.
+
+    None when no pledge, or more than one, matches.
+    """
+    found = list(
+        Pledge.objects.filter(verification_code__in=code_candidates(code))
+        .select_related("cycle", "office", "edition", "user")
+        .order_by("pk")[:2]
     )
+    return found[0] if len(found) == 1 else None
 
 
 @dataclass
@@ -205,6 +211,7 @@ _PLEDGE_FIELDS = [
     "id", "sequence", "previous_hash", "record_hash", "user_id", "office_id", "cycle_id",
     "edition_id", "typed_name", "consent_text", "signed_at", "ip_address", "user_agent",
     "auth_method", "text_sha256", "verification_code", "listed_publicly", "withdrawn_at",
+    "account_name", "name_mismatch",
 ]  # fmt: skip
 
 
@@ -306,15 +313,18 @@ def personal_pledges(user) -> list[dict]:
         {
             "cycle": p.cycle.name,
             "edition": p.edition.title,
+            "edition_language": p.edition.language,
             "office": str(p.office),
             "typed_name": p.typed_name,
+            "account_name": p.account_name,
+            "name_mismatch": p.name_mismatch,
             "consent_text": p.consent_text,
             "signed_at": iso(p.signed_at),
             "ip_address": p.ip_address,
             "user_agent": p.user_agent,
             "authentication": p.get_auth_method_display(),
             "text_sha256": p.text_sha256,
-            "verification_code": p.verification_code,
+            "verification_code": p.code_display,
             "record_hash": p.record_hash,
             "listed_publicly": p.listed_publicly,
             "withdrawal": _personal_withdrawal(p),

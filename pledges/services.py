@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import Membership, Office, User
 from core.mail import send_templated_email
+from core.text import validate_name_text
 
 from .chain import CONSENT_TEXT, canonical_pledge_text, record_hash, sha256_text
 from .models import ChainHead, Cycle, Pledge, PledgeReminder, PledgeWithdrawal
+from .names import names_agree
 from .selectors import edition_standards, unsigned_members
 
 MAX_USER_AGENT = 500
@@ -35,6 +37,10 @@ class RequestMeta:
 
 class SigningClosed(ValidationError):
     """The cycle is not open for signing today."""
+
+
+class NameMismatch(ValidationError):
+    """The typed name differs from the account's, and the signer has not confirmed it."""
 
 
 def _signature_meta(request_meta: RequestMeta) -> dict:
@@ -85,9 +91,13 @@ def clean_typed_name(value: str) -> str:
     """The typed signature, whitespace-normalized; ValidationError when unusable."""
     value = unicodedata.normalize("NFC", value)
     # Control and invisible formatting characters (e.g. right-to-left overrides) could make
-    # a signature display as something other than what is stored; joiners stay allowed.
-    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200c\u200d" for ch in value):
-        raise ValidationError(_("Your name cannot contain control characters."), code="control")
+    # a signature display as something other than what is stored; the portal's one check.
+    try:
+        validate_name_text(value)
+    except ValidationError:
+        raise ValidationError(
+            _("Your name cannot contain control characters."), code="control"
+        ) from None
     name = " ".join(value.split())
     if not name:
         raise ValidationError(_("Type your full name to sign."), code="required")
@@ -96,6 +106,22 @@ def clean_typed_name(value: str) -> str:
             _("That name is too long: use at most 150 characters."), code="max_length"
         )
     return name
+
+
+def _name_mismatch(*, user: User, name: str, confirmed: bool) -> bool:
+    """Whether the typed name differs from the account's; NameMismatch unless confirmed."""
+    if names_agree(name, user.full_name):
+        return False
+    if not confirmed:
+        raise NameMismatch(
+            _(
+                "The name you typed, “%(typed)s”, differs from the name on your account, "
+                "“%(account)s”. Correct it, or confirm that you sign as “%(typed)s”."
+            )
+            % {"typed": name, "account": user.full_name},
+            code="name_mismatch",
+        )
+    return True
 
 
 def _signing_membership(user: User, *, consent: bool) -> Membership:
@@ -151,7 +177,7 @@ def _pledge_signed(pledge: Pledge, *, request_meta: RequestMeta) -> None:
     send_templated_email(
         to=user.email,
         template="pledges/email/pledge_signed",
-        context={"pledge": pledge, "name": pledge.typed_name, "cycle": pledge.cycle.name},
+        context={"pledge": pledge, "name": str(user), "cycle": pledge.cycle.name},
         language=user.preferred_language,
     )
 
@@ -166,10 +192,16 @@ def pledge_sign(
     list_publicly: bool = False,
     request_meta: RequestMeta,
     seen_text_sha256: str | None = None,
+    name_confirmed: bool = False,
 ) -> tuple[Pledge, bool]:
-    """Sign the cycle's pledge; return (pledge, created). Signing again returns the first."""
+    """Sign the cycle's pledge; return (pledge, created). Signing again returns the first.
+
+    A typed name that differs from the account's is signed only once the signer confirms
+    it (`name_confirmed`); the pledge records the account's name and that they differed.
+    """
     membership = _signing_membership(user, consent=consent)
     name = clean_typed_name(typed_name)
+    mismatch = _name_mismatch(user=user, name=name, confirmed=name_confirmed)
     head = _lock_chain_head()
     # Checked after taking the lock: a second tab or a double click waits here and then
     # finds the first signature.
@@ -183,6 +215,8 @@ def pledge_sign(
         cycle=cycle,
         edition=cycle.edition,
         typed_name=name,
+        account_name=user.full_name,
+        name_mismatch=mismatch,
         consent_text=str(CONSENT_TEXT),
         signed_at=timezone.now(),
         text_sha256=digest,
@@ -237,7 +271,7 @@ def pledge_withdraw(
         template="pledges/email/pledge_withdrawn",
         context={
             "pledge": pledge,
-            "name": pledge.user.get_short_name(),
+            "name": str(pledge.user),
             "cycle": pledge.cycle.name,
         },
         language=pledge.user.preferred_language,
@@ -345,7 +379,7 @@ def reminders_send(
 
 def reminder_context(*, person: User, office: Office, cycle: Cycle) -> dict:
     return {
-        "name": person.get_short_name(),
+        "name": str(person),
         "office": office.name,
         "cycle": cycle.name,
         "closes_on": cycle.closes_on,

@@ -16,11 +16,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import client_ip
+from core import submissions
 from core.http import attachment, bound, form_view
 from core.mail import render_email
 
 from . import selectors
 from .chain import CONSENT_TEXT
+from .codes import format_code, normalize_code
 from .exports import pledge_certificate_pdf
 from .forms import (
     PledgeSignForm,
@@ -28,7 +30,6 @@ from .forms import (
     RegistryForm,
     ReminderSendForm,
     VerifyForm,
-    normalize_code,
 )
 from .models import Pledge
 from .permissions import (
@@ -147,7 +148,7 @@ def _signed(request, cycle, pledge, created: bool):
     messages.success(
         request,
         _("Thank you. Your pledge is signed; your verification code is %(code)s.")
-        % {"code": pledge.verification_code},
+        % {"code": pledge.code_display},
     )
     return redirect("pledges:pledge-detail", pk=pledge.pk)
 
@@ -156,6 +157,8 @@ def _signed(request, cycle, pledge, created: bool):
 @require_http_methods(["GET", "POST"])
 @reauthentication_required(enabled=sign_in_is_stale)
 def pledge_sign_view(request):
+    if replay := submissions.replayed(request):
+        return replay
     membership = request.user.active_membership
     cycle = selectors.signable_cycle()
     if membership is None or cycle is None:
@@ -170,22 +173,25 @@ def pledge_sign_view(request):
     # queries) are read only to show the page, never for a signature that goes through.
     if request.method == "POST" and form.is_valid():
         try:
-            pledge, created = pledge_sign(
-                user=request.user,
-                cycle=cycle,
-                typed_name=form.cleaned_data["typed_name"],
-                consent=form.cleaned_data["consent"],
-                list_publicly=form.cleaned_data["list_publicly"],
-                request_meta=request_meta(request),
-                seen_text_sha256=form.cleaned_data["text_sha256"],
+            return submissions.save_once(
+                request,
+                save=lambda: pledge_sign(
+                    user=request.user,
+                    cycle=cycle,
+                    typed_name=form.cleaned_data["typed_name"],
+                    consent=form.cleaned_data["consent"],
+                    list_publicly=form.cleaned_data["list_publicly"],
+                    request_meta=request_meta(request),
+                    seen_text_sha256=form.cleaned_data["text_sha256"],
+                    name_confirmed=form.cleaned_data["name_confirmed"],
+                ),
+                done=lambda signed: _signed(request, cycle, *signed),
             )
         except SigningClosed as error:
             messages.error(request, error.messages[0])
             return redirect("pledges:pledge-list")
         except ValidationError as error:
             form.add_error(None, error)
-        else:
-            return _signed(request, cycle, pledge, created)
     return render(
         request,
         "pledges/pledge_sign.html",
@@ -383,7 +389,9 @@ def pledge_verify_code(request, code):
         form = VerifyForm({"code": code[:64]})
         form.is_valid()
         return render(request, "pledges/pledge_verify.html", {"form": form}, status=400)
-    return _verification_result(request, normalized, VerifyForm(initial={"code": normalized}))
+    return _verification_result(
+        request, normalized, VerifyForm(initial={"code": format_code(normalized)})
+    )
 
 
 def _verification_result(request, code, form):
@@ -392,11 +400,13 @@ def _verification_result(request, code, form):
         return render(
             request,
             "pledges/pledge_verify.html",
-            {"form": form, "not_found": True, "code": code},
+            {"form": form, "not_found": True, "code": format_code(code)},
             status=404,
         )
     return render(
-        request, "pledges/pledge_verify.html", {"form": form, "pledge": pledge, "code": code}
+        request,
+        "pledges/pledge_verify.html",
+        {"form": form, "pledge": pledge, "code": pledge.code_display},
     )
 
 

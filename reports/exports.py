@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from accounts.models import Membership
 from assessments.models import Assessment, ItemResponse
@@ -25,38 +26,44 @@ def _scale_top(report) -> int:
     return report.scale[-1].value if report.scale else 4
 
 
-def _stacked_rows(rows, label) -> list[dict]:
+def _hidden_note(figure, identified: bool) -> str:
+    if identified:  # the manager's own office: nothing is suppressed, the figure is empty
+        return _("no ratings")
+    return _("fewer than %(n)s people") % {"n": settings.SMALL_CELL_MINIMUM}
+
+
+def _stacked_rows(rows, label, *, lang: str, identified: bool = False) -> list[dict]:
     return [
         {
             "label": label(row),
+            "lang": lang,
             "percents": row.figure.percents,
-            "note": _("fewer than %(n)s people") % {"n": settings.SMALL_CELL_MINIMUM}
-            if row.figure.hidden
-            else "",
+            "note": _hidden_note(row.figure, identified) if row.figure.hidden else "",
         }
         for row in rows
     ]
 
 
+# Whole labels: the charts wrap them over lines rather than cut them.
 def _item_label(row) -> str:
-    title = row.item.title
-    text = f"{row.item.standard.number}.{row.item.number} {title}"
-    return text if len(text) <= 40 else text[:39] + "…"
+    return f"{row.item.standard.number}.{row.item.number} {row.item.title}"
 
 
 def _standard_label(row) -> str:
-    text = f"{row.standard.number}. {row.standard.short_title}"
-    return text if len(text) <= 40 else text[:39] + "…"
+    return f"{row.standard.number}. {row.standard.short_title}"
 
 
 def report_charts(report) -> dict:
     """Chart coordinates for an office or association report."""
     top = _scale_top(report)
+    # Standards and items are labelled in the edition's words, marked with its language.
+    lang = report.cycle.edition.language
     return {
         "averages": charts.bars(
             [
                 {
                     "label": _standard_label(s),
+                    "lang": lang,
                     "value": s.figure.average,
                     "marker": s.previous_average if s.figure.average is not None else None,
                 }
@@ -64,17 +71,39 @@ def report_charts(report) -> dict:
             ],
             top=top,
         ),
-        "standards": charts.stacked(_stacked_rows(report.standards, _standard_label)),
-        "items": charts.stacked(_stacked_rows(report.items, _item_label)),
+        "standards": charts.stacked(
+            _stacked_rows(
+                report.standards,
+                _standard_label,
+                lang=lang,
+                identified=getattr(report, "identified", False),
+            )
+        ),
+        # One chart per standard: a page can break between them, never inside one.
+        "items": [
+            {
+                "standard": s.standard,
+                "chart_id": f"items-chart-{s.standard.number}",
+                "chart": charts.stacked(
+                    _stacked_rows(
+                        s.items,
+                        _item_label,
+                        lang=lang,
+                        identified=getattr(report, "identified", False),
+                    )
+                ),
+            }
+            for s in report.standards
+        ],
     }
 
 
 def funnel_chart(funnel) -> dict:
     labels = {
         "staff": _("Staff"),
-        "pledged": _("Pledged"),
-        "submitted": _("Submitted"),
-        "accepted": _("Accepted"),
+        "pledged": pgettext("participation", "Pledged"),
+        "submitted": pgettext("participation", "Submitted"),
+        "accepted": pgettext("participation", "Accepted"),
     }
     return charts.bars(
         [{"label": labels[step["key"]], "value": step["value"]} for step in funnel.steps],
@@ -217,6 +246,31 @@ def office_report_csv(report: OfficeReport) -> tuple[str, str, Iterator[str]]:
     return f"{_office_stem(report)}.csv", "text/csv; charset=utf-8", csv_stream(rows)
 
 
+def _association_totals(report: AssociationReport) -> Iterator[list]:
+    """The totals rows of the member offices' table, in the same units as the page."""
+    if not report.offices:
+        return
+    overall = "" if report.overall.average is None else report.overall.average
+    totals = report.shown_totals
+    if not totals.hidden:
+        shown = len(report.shown_offices)
+        label = (
+            ngettext("The %(n)s office shown above", "The %(n)s offices shown above", shown)
+            % {"n": shown}
+            if report.not_shown
+            else _("All member offices")
+        )
+        percents = ["" if step["percent"] is None else step["percent"] for step in totals.steps[1:]]
+        yield [label, "", totals.staff, *percents, "" if report.not_shown else overall, ""]
+    if report.not_shown:
+        note = ngettext(
+            "participation not published: %(n)s office is unnamed or too small",
+            "participation not published: %(n)s offices are unnamed or too small",
+            report.not_shown,
+        ) % {"n": report.not_shown}
+        yield [_("All member offices"), "", "", "", "", "", overall, note]
+
+
 def association_report_csv(report: AssociationReport) -> tuple[str, str, Iterator[str]]:
     """Member offices then aggregates per standard and item, suppressed as on the page."""
 
@@ -227,20 +281,23 @@ def association_report_csv(report: AssociationReport) -> tuple[str, str, Iterato
         ]  # fmt: skip
         for line in report.offices:
             note = []
-            if line.participation_hidden:
+            if not line.named:
+                note.append(_("participation not published: unnamed office"))
+            elif line.participation_hidden:
                 note.append(_("participation suppressed"))
             if line.results_hidden:
                 note.append(_("results suppressed"))
             yield [
                 line.label,
                 "yes" if line.named else "no",
-                line.staff if line.named and not line.participation_hidden else "",
+                line.staff if line.participation_shown else "",
                 "" if line.pledged_rate is None else line.pledged_rate,
                 "" if line.submitted_rate is None else line.submitted_rate,
                 "" if line.accepted_rate is None else line.accepted_rate,
                 "" if line.average is None else line.average,
                 "; ".join(note),
             ]
+        yield from _association_totals(report)
         yield []
         yield from _aggregate_rows(report)
 

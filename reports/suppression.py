@@ -3,7 +3,13 @@
 A figure is shown only when the group behind it is large enough, and a group's total
 is shown only when subtracting the visible parts from it cannot reveal a hidden one:
 if the hidden parts together hold fewer than the minimum, the smallest visible parts
-are hidden too (complementary suppression).
+are hidden too (complementary suppression). Groups are counted in people, never in
+ratings: an item counts those who rated it, a standard only items rated by enough people.
+
+This is for readers who may not see the individuals behind a figure (association
+readers, other offices through benchmarks, supervisors' team reports). An office
+manager's report is identified and suppresses nothing: they may open every
+self-assessment of their office.
 """
 
 from collections.abc import Hashable, Mapping
@@ -46,6 +52,11 @@ def part_hidden(part: Hashable, size: int, sizes: Mapping[Hashable, int]) -> boo
     """Whether one part of a partitioned total is hidden: too few in it, or hidden so that
     subtracting the visible parts from the total cannot reveal a small one."""
     return below_minimum(size) or part in hidden_cells(sizes)
+
+
+def complement_too_small(total: int, part: int) -> bool:
+    """Whoever reads both a total and one part of it learns the rest: a small group."""
+    return too_small(total - part)
 
 
 def rest_too_small(sizes: Mapping[Hashable, int]) -> bool:

@@ -61,7 +61,28 @@ elif not DEBUG and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def development_site_url(host: str, port: int) -> str:
+    """The address `make run` serves on, as a link: a wildcard bind is reached on loopback."""
+    host = host.strip() or "127.0.0.1"
+    if host in {"0.0.0.0", "::", "[::]"}:  # noqa: S104 — a bind address, turned into a link
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+# The public address in links that leave the page: emails, the certificate's QR code and
+# "Verify at" line. In development it follows HOST and PORT (which `make run` passes on),
+# so the links point at the server that is running; production, or any server behind a
+# proxy, sets SITE_URL to the address people use.
+SITE_URL = env_str("SITE_URL").rstrip("/")
+if not SITE_URL:
+    if DEBUG:
+        SITE_URL = development_site_url(env_str("HOST"), env_int("PORT", 8000, minimum=1))
+    else:
+        SITE_URL = "http://127.0.0.1:8000"
 if not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://, not {SITE_URL!r}.")
 
@@ -103,6 +124,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.i18n.UserLanguageMiddleware",
+    "core.middleware.FormCharsetMiddleware",
+    "core.middleware.PrivateCacheMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -144,17 +167,24 @@ if DATABASE_URL:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {error}") from None
     if _db["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
-    _db["OPTIONS"] = {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)}
+    # Short waits, so that while PostgreSQL is away a request gives up in seconds (and
+    # core.outage answers the next ones at once) instead of holding a worker.
+    _db["OPTIONS"] = {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 2, minimum=1)}
     if env_bool("DATABASE_POOL", True):
-        from psycopg_pool import ConnectionPool
+        from core.outage import check_connection
 
         _db["OPTIONS"]["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
             "max_size": env_int("DATABASE_POOL_MAX", 8, minimum=1),
-            "timeout": 10,
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 2, minimum=1),
+            # The pool's own retries back off exponentially (1, 2, 4, 8 s...): stop them
+            # after a second, so that the first request after an outage connects afresh
+            # at once instead of waiting for the next retry.
+            "reconnect_timeout": 1,
             # Test each connection as it leaves the pool, so connections broken by a
-            # database restart are replaced instead of failing the next request.
-            "check": ConnectionPool.check_connection,
+            # database restart are replaced instead of failing the next request (and,
+            # while the server is away, so that the request fails at once).
+            "check": check_connection,
         }
     else:
         _db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
@@ -307,8 +337,8 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
-# Email through Django's MAILERS: the console in development, SMTP when
-# EMAIL_HOST is set.
+# Email through Django's MAILERS: the development outbox in development, SMTP when
+# EMAIL_HOST is set and always in production.
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Standards Portal <no-reply@standards-portal.test>"
 )
@@ -330,7 +360,10 @@ if _email_host or not DEBUG:
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    # Development: kept in the outbox folder, printed decoded on the console, and listed
+    # with clickable links at /dev/outbox/ (core.outbox). Nothing is sent.
+    MAILERS = {"default": {"BACKEND": "core.outbox.OutboxBackend"}}
+DEV_OUTBOX_DIR = Path(env_str("DEV_OUTBOX_DIR", str(MEDIA_ROOT / "dev-outbox")))
 
 # Background work (PDFs, email) through django.tasks and the database backend.
 TASKS = {
@@ -391,9 +424,21 @@ ADMINS = [("Site administrators", a) for a in env_list("ADMIN_EMAILS", "")]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's default config gives "django" a console handler of its own; it also
+        # propagates to the root's, so every django.* line (the task worker's among them)
+        # was printed twice. Here it keeps only the administrators' email.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.db.backends": {"level": "INFO"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", front_views.home, name="home"),
     path("standards/", pledge_views.standards, name="standards"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("dev/outbox/", core_views.dev_outbox, name="dev-outbox"),
+    path("dev/outbox/<str:name>/", core_views.dev_outbox_message, name="dev-outbox-message"),
     path("help/", include(front_urls.help_urlpatterns)),
     path("accounts/", include("allauth.urls")),
     # The people pages, with the personal-data download beside "my account".

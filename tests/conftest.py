@@ -59,7 +59,10 @@ def world(db):
     supervisor = MembershipFactory(
         office=office, role=Membership.Role.SUPERVISOR, reports_to=manager
     ).user
-    official = MembershipFactory(office=office, reports_to=supervisor).user
+    # The name the tests sign with: a typed name is compared with the account's.
+    official = MembershipFactory(
+        office=office, reports_to=supervisor, user__full_name="Olivia Chen"
+    ).user
     other_supervisor = MembershipFactory(
         office=office, role=Membership.Role.SUPERVISOR, reports_to=manager
     ).user

@@ -1,8 +1,6 @@
 import pytest
-from django.db import DatabaseError
+from django.db import OperationalError, connection
 from django.urls import reverse
-
-from core import views
 
 from .factories import PASSWORD
 
@@ -10,18 +8,18 @@ from .factories import PASSWORD
 def test_healthz_answers_ok_when_the_database_answers(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "tasks": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_healthz_answers_503_when_the_database_does_not(client, db, monkeypatch):
-    class Unreachable:
-        def cursor(self):
-            raise DatabaseError("connection refused")
+def test_healthz_answers_503_when_the_database_does_not(client, db):
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError("connection refused")
 
-    monkeypatch.setattr(views, "connection", Unreachable())
-    response = client.get("/healthz")
+    with connection.execute_wrapper(refuse):
+        response = client.get("/healthz")
     assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
     assert response.json()["database"] == "down"
 
 

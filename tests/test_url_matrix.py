@@ -118,6 +118,7 @@ def matrix(world, cycle, _no_throttle):
         "accounts:membership-update": {"pk": membership.pk},
         "accounts:my-data-download": {"kind": "json"},
         "accounts:roster-preview": {"pk": roster.pk},
+        "dev-outbox-message": {"name": "20260101T000000000000-0123abcd"},
         "pledge-verify-code": {"code": pledge.verification_code},
         "pledges:pledge-certificate": {"pk": pledge.pk},
         "pledges:pledge-detail": {"pk": pledge.pk},
@@ -188,6 +189,9 @@ EXPECTED = {
     "home": "200 200 200 200 200 200 200 200 200 200",
     "standards": "200 200 200 200 200 200 200 200 200 200",
     "healthz": "200 200 200 200 200 200 200 200 200 200",
+    # The development outbox: only under DEBUG (never in tests or production).
+    "dev-outbox": "404 404 404 404 404 404 404 404 404 404",
+    "dev-outbox-message": "404 404 404 404 404 404 404 404 404 404",
     "pledge-verify-code": "200 200 200 200 200 200 200 200 200 200",
     "pledges:pledge-verify": "200 200 200 200 200 200 200 200 200 200",
     "pledges:registry-list": "200 200 200 200 200 200 200 200 200 200",

@@ -10,7 +10,7 @@ import statistics
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Max, OuterRef, Sum
+from django.db.models import F, Max, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,12 @@ from .office import count_of
 
 @dataclass
 class Spread:
-    """The distribution of office averages: shown only with at least three offices."""
+    """The distribution of office averages: shown only with at least five offices.
+
+    With fewer, the quartiles give the others away: with three, the lowest is
+    2 x lower quartile - median and the highest 2 x upper quartile - median; with four, a
+    manager who knows their own office's average solves for the other three. Below five
+    nothing comparative is shown, not even a position."""
 
     offices: int
     lowest: Decimal | None = None
@@ -47,7 +52,7 @@ class Spread:
     upper_quartile: Decimal | None = None
     highest: Decimal | None = None
 
-    MIN_OFFICES = 3
+    MIN_OFFICES = 5
 
     @property
     def shown(self) -> bool:
@@ -84,8 +89,14 @@ class OfficeLine:
     average: Decimal | None
     results_hidden: bool
 
+    @property
+    def participation_shown(self) -> bool:
+        """Staff and shares are shown for named offices large enough. An unnamed office's
+        shares are not: with the totals, any share of a hidden staff gives the staff away."""
+        return self.named and not self.participation_hidden
+
     def rate(self, value: int) -> int | None:
-        if self.participation_hidden or not self.staff:
+        if not self.participation_shown or not self.staff:
             return None
         return round(100 * value / self.staff)
 
@@ -126,9 +137,27 @@ class AssociationReport(ReportFigures):
     generated_at: object = None
 
     @property
-    def staff_total_shown(self) -> bool:
-        """Unnamed offices' staff counts are left out, so the total would give them away."""
-        return all(line.named for line in self.offices)
+    def shown_offices(self) -> list[OfficeLine]:
+        return [line for line in self.offices if line.participation_shown]
+
+    @property
+    def not_shown(self) -> int:
+        """Offices whose participation is not shown (unnamed, or too small)."""
+        return len(self.offices) - len(self.shown_offices)
+
+    @property
+    def shown_totals(self) -> Funnel:
+        """Participation over the offices whose own rows show it: a total that adds up the
+        rows above and nothing else, so subtracting rows from it reveals nobody. A total
+        over every office would give away the one left out (its staff, with its shares)."""
+        lines = self.shown_offices
+        return Funnel(
+            staff=sum(line.staff for line in lines),
+            pledged=sum(line.pledged for line in lines),
+            submitted=sum(line.submitted for line in lines),
+            accepted=sum(line.accepted for line in lines),
+            hidden=not lines,
+        )
 
 
 @dataclass
@@ -144,8 +173,9 @@ def distributions(rows: list[dict], sizes: dict[int, int], standards: list[Stand
     """Distributions from sums per (office, standard number) and respondents per office.
 
     Offices hidden by suppression (too few respondents, or their complements) are left
-    out, and so is any office or standard average over fewer rated answers than the
-    minimum."""
+    out. The sums pool only the items that at least the minimum of an office's people
+    rated (`figures.office_sums`), so every office or standard average here stands on
+    at least that many people, however many ratings one person gives."""
     hidden = suppression.hidden_cells(sizes)
     visible = {pk for pk, n in sizes.items() if n and pk not in hidden}
     per_office: dict[int, list[int]] = {}
@@ -234,53 +264,68 @@ def _totals(offices: list[Office], respondents: dict, accepted: dict) -> Funnel:
     )
 
 
-def _results(cycle: Cycle, member_ids, standards: list[Standard], hidden: bool):
-    """Per item and standard, over all member offices (one query). An item is hidden too
-    when what remains without its largest office is a small group."""
+def _item_counts(cycle_ids: list[int], member_ids) -> dict[int, tuple[dict, frozenset]]:
+    """Per cycle: counts per item key over the member offices, and the item keys to hide
+    because an office's manager, who knows their own office's figures, would learn that
+    the other offices hold a small group for it (one query).
+
+    Counted in people, both those who rated the item and those who answered it (a share
+    of N/A is a figure too). The largest office leaves the smallest rest: when the rest
+    without it is empty or large enough, so is the rest without any other office."""
     # Aliases differ from the field names: an alias named like a field would shadow it in RATED.
     fields = {f"sum_{v}": Sum(f"count_{v}") for v in SUMMARY_VALUES}
     rows = (
-        ItemSummary.objects.filter(cycle=cycle, office_id__in=member_ids)
-        .values("item__standard__number", "item__number")
-        .annotate(**fields, sum_na=Sum("count_na"), largest=Max(RATED))
+        ItemSummary.objects.filter(cycle_id__in=cycle_ids, office_id__in=member_ids)
+        .values("cycle_id", "item__standard__number", "item__number")
+        .annotate(
+            **fields,
+            sum_na=Sum("count_na"),
+            largest=Max(RATED),
+            largest_answered=Max(RATED + F("count_na")),
+        )
         .order_by()
     )
-    counts, largest = {}, {}
+    found: dict[int, tuple[dict, set]] = {pk: ({}, set()) for pk in cycle_ids}
     for r in rows:
         key = (r["item__standard__number"], r["item__number"])
-        counts[key] = Counts.from_row(r, "sum_")
-        largest[key] = r["largest"] or 0
-    complement = frozenset(
-        k for k, c in counts.items() if suppression.too_small(c.rated - largest[k])
-    )
-    return standard_rows(
-        standards, counts, None, hidden=hidden, previous_hidden=True, also_hidden=complement
-    )
+        counts = Counts.from_row(r, "sum_")
+        by_key, hidden = found.setdefault(r["cycle_id"], ({}, set()))
+        by_key[key] = counts
+        if suppression.complement_too_small(
+            counts.rated, r["largest"] or 0
+        ) or suppression.complement_too_small(counts.answered, r["largest_answered"] or 0):
+            hidden.add(key)
+    return {pk: (by_key, frozenset(hidden)) for pk, (by_key, hidden) in found.items()}
 
 
-def _trend(cycle: Cycle, office_ids, participation, cycles=None) -> list[TrendPoint]:
-    """The association's overall average in every cycle up to this one (1 or 2 queries)."""
+def _trend_cycles(cycle: Cycle, cycles: list[Cycle] | None) -> list[Cycle]:
+    """Every cycle up to this one, oldest first (one query unless the caller has them)."""
     if cycles is None:
-        cycles = list(Cycle.objects.filter(opens_on__lte=cycle.opens_on).order_by("opens_on"))
-    else:
-        cycles = sorted((c for c in cycles if c.opens_on <= cycle.opens_on), key=_opens)
+        return list(Cycle.objects.filter(opens_on__lte=cycle.opens_on).order_by("opens_on"))
+    return sorted((c for c in cycles if c.opens_on <= cycle.opens_on), key=_opens)
+
+
+def _trend(cycles: list[Cycle], participation, item_counts) -> list[TrendPoint]:
+    """The association's overall average in every cycle up to this one, pooled over the
+    items that cycle's report would show: the trend's last point is the report's overall
+    average, so comparing the two reveals nothing about a hidden item."""
     per_office: dict[int, dict[int, int]] = {}
     for (cycle_id, office_id), (n, _accepted) in participation.items():
         per_office.setdefault(cycle_id, {})[office_id] = n
-    sums = {
-        row["cycle_id"]: row
-        for row in office_sums([c.pk for c in cycles], office_ids, ("cycle_id",))
-    }
     points = []
     for c in cycles:
         sizes = per_office.get(c.pk, {})
         n = sum(sizes.values())
-        row = sums.get(c.pk)
         hidden = suppression.too_small(n) or suppression.rest_too_small(sizes)
-        if hidden or suppression.below_minimum(n) or row is None:
+        if hidden or suppression.below_minimum(n):
             points.append(TrendPoint(c, None if hidden else n, None))
-        else:
-            points.append(TrendPoint(c, n, average(row["total"], row["rated"])))
+            continue
+        counts, also_hidden = item_counts.get(c.pk, ({}, frozenset()))
+        shown = Counts()
+        for key, item in counts.items():
+            if key not in also_hidden and not suppression.below_minimum(item.rated):
+                shown.add(item)
+        points.append(TrendPoint(c, n, shown.average))
     return points
 
 
@@ -307,7 +352,12 @@ def association_report(
     dist = distributions(list(sums), respondents, standards)
     total_respondents = sum(respondents.values())
     hidden = suppression.below_minimum(total_respondents) or suppression.rest_too_small(respondents)
-    rows = _results(cycle, member_ids, standards, hidden)
+    trend_cycles = _trend_cycles(cycle, cycles)
+    item_counts = _item_counts([c.pk for c in trend_cycles], member_ids)
+    counts, also_hidden = item_counts.get(cycle.pk, ({}, frozenset()))
+    rows = standard_rows(
+        standards, counts, None, hidden=hidden, previous_hidden=True, also_hidden=also_hidden
+    )
     overall = pooled(rows)
     return AssociationReport(
         association=association,
@@ -321,6 +371,6 @@ def association_report(
         overall=Figure(overall, hidden or overall.rated == 0),
         spread=dist.spread,
         standard_spreads=dist.standard_spreads,
-        trend=_trend(cycle, member_ids, participation, cycles),
+        trend=_trend(trend_cycles, participation, item_counts),
         generated_at=timezone.now(),
     )

@@ -8,8 +8,21 @@ can never reveal a hidden one.
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import CharField, Count, F, OuterRef, Q, StringAgg, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    StringAgg,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.lookups import GreaterThanOrEqual
 
 from accounts.models import Association
 from assessments.models import SUMMARY_VALUES, ItemResponse, ItemSummary, ParticipationSummary
@@ -94,8 +107,11 @@ class Figure:
         return round(100 * (self.counts.ratings[0] + self.counts.ratings[1]) / self.counts.rated)
 
 
-def figure(counts: Counts, population_hidden: bool) -> Figure:
-    return Figure(counts, population_hidden or counts.rated < minimum())
+def figure(counts: Counts, population_hidden: bool, floor: int | None = None) -> Figure:
+    """Hidden when the population is, or fewer than `floor` people (default: the
+    minimum) rated it; an identified report passes 1: only an empty figure is hidden."""
+    floor = minimum() if floor is None else floor
+    return Figure(counts, population_hidden or counts.rated < floor)
 
 
 @dataclass
@@ -221,24 +237,57 @@ def answer_counts_by_cycle(assessments) -> dict[int, dict]:
     return _counts_by_cycle(rows, "assessment__cycle_id")
 
 
+def answer_counts_split(assessments, user_ids: list[int]) -> tuple[dict, dict]:
+    """Counts per cycle and item key among the assessments' answers: of the given people,
+    and of everyone else apart (one query)."""
+    fields = {
+        f"count_{v}": Count("pk", filter=Q(rating=v, not_applicable=False)) for v in SUMMARY_VALUES
+    }
+    part = Case(When(assessment__user_id__in=user_ids, then=Value(1)), default=Value(0))
+    rows = list(
+        ItemResponse.objects.filter(assessment__in=assessments)
+        .annotate(part=part)
+        .values("assessment__cycle_id", "item__standard__number", "item__number", "part")
+        .annotate(**fields, count_na=Count("pk", filter=Q(not_applicable=True)))
+        .order_by()
+    )
+    return (
+        _counts_by_cycle([r for r in rows if r["part"]], "assessment__cycle_id"),
+        _counts_by_cycle([r for r in rows if not r["part"]], "assessment__cycle_id"),
+    )
+
+
 def office_sums(cycle_ids: list[int], office_ids, by: tuple[str, ...]):
-    """Rating totals and how many rated, from the summaries, grouped `by` (a queryset)."""
+    """Rating totals and how many rated, from the summaries, grouped `by` (a queryset).
+
+    Each office pools only the items that at least the minimum of its people rated, as its
+    own report does: a standard's average stands on people, never on one person's many
+    ratings."""
+    shown = GreaterThanOrEqual(RATED, minimum())
     return (
         ItemSummary.objects.filter(cycle_id__in=cycle_ids, office_id__in=office_ids)
         .values(*by)
-        .annotate(total=Sum(TOTAL), rated=Sum(RATED))
+        .annotate(
+            total=Sum(Case(When(shown, then=TOTAL), default=Value(0))),
+            rated=Sum(Case(When(shown, then=RATED), default=Value(0))),
+        )
         .order_by()
     )
 
 
-def _standard_row(standard, counts, previous, hidden, previous_hidden, also_hidden):
+def _standard_row(standard, counts, previous, hidden, previous_hidden, also_hidden, floor):
     items = []
     pooled, previous_pooled = Counts(), Counts()
+    also_hidden, previous_also_hidden = also_hidden
     for item in standard.items.all():
         key = (standard.number, item.number)
-        shown = figure(counts.get(key, Counts()), hidden or key in also_hidden)
+        shown = figure(counts.get(key, Counts()), hidden or key in also_hidden, floor)
         before = (previous or {}).get(key)
-        before_figure = figure(before, previous_hidden) if before else None
+        before_figure = (
+            figure(before, previous_hidden or key in previous_also_hidden, floor)
+            if before
+            else None
+        )
         items.append(
             ItemRow(
                 item=item,
@@ -266,11 +315,17 @@ def standard_rows(
     hidden: bool,
     previous_hidden: bool,
     also_hidden: frozenset = frozenset(),
+    previous_also_hidden: frozenset = frozenset(),
+    floor: int | None = None,
 ) -> list[StandardRow]:
     """Item and standard figures. A standard pools only its visible items, so that
-    subtracting visible items from a standard can never reveal a hidden one."""
+    subtracting visible items from a standard can never reveal a hidden one.
+
+    `also_hidden` (`previous_also_hidden`): item keys hidden this cycle (the last) for a
+    reason outside their own counts; `floor`: see `figure`."""
+    hidden_keys = (also_hidden, previous_also_hidden)
     return [
-        _standard_row(standard, counts, previous, hidden, previous_hidden, also_hidden)
+        _standard_row(standard, counts, previous, hidden, previous_hidden, hidden_keys, floor)
         for standard in standards
     ]
 

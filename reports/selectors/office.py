@@ -29,6 +29,7 @@ from .figures import (
     ReportFigures,
     StandardRow,
     answer_counts_by_cycle,
+    answer_counts_split,
     associations_version,
     item_key,
     pooled,
@@ -68,6 +69,8 @@ class OfficeReport(ReportFigures):
     generated_at: object = None
     # The whole office's report only: see `figures.associations_version`.
     associations_version: str | None = None
+    # For the office's manager, who may open every assessment: nothing is suppressed.
+    identified: bool = False
 
 
 @dataclass
@@ -123,9 +126,11 @@ def count_of(queryset) -> Coalesce:
     return Coalesce(Subquery(counted), 0)
 
 
-def _office_numbers(office: Office, cycle: Cycle, earlier: Cycle | None, staff: int) -> _Numbers:
+def _office_numbers(
+    office: Office, cycle: Cycle, earlier: Cycle | None, staff: int, floor: int
+) -> _Numbers:
     """The whole office: participation from the summaries, its pledges and the version of
-    its associations' figures (one query)."""
+    its associations' figures (one query). `floor`: fewer people than this hide a figure."""
 
     def summary(cycle_id, name):
         rows = ParticipationSummary.objects.filter(office=OuterRef("pk"), cycle_id=cycle_id)
@@ -150,14 +155,19 @@ def _office_numbers(office: Office, cycle: Cycle, earlier: Cycle | None, staff: 
         accepted=accepted,
         pledged=pledged,
         before=before,
-        hidden=suppression.below_minimum(submitted),
-        funnel_hidden=suppression.below_minimum(staff),
+        hidden=submitted < floor,
+        funnel_hidden=staff < floor,
         associations_version=version,
     )
 
 
 def _team_numbers(
-    office: Office, cycle: Cycle, earlier: Cycle | None, staff: list[Membership], lead: User
+    office: Office,
+    cycle: Cycle,
+    earlier: Cycle | None,
+    staff: list[Membership],
+    lead: User,
+    identified: bool,
 ) -> _Numbers:
     """One team, from its members' assessments (one query for this cycle and the last,
     one for pledges). The office's teams partition it, people who left forming one more
@@ -191,13 +201,25 @@ def _team_numbers(
         accepted=accepted,
         pledged=pledged,
         before=before,
-        hidden=suppression.part_hidden(lead.pk, submitted, respondents_by_team),
-        funnel_hidden=suppression.part_hidden(lead.pk, len(team), staff_by_team),
+        hidden=submitted == 0
+        if identified
+        else suppression.part_hidden(lead.pk, submitted, respondents_by_team),
+        funnel_hidden=False
+        if identified
+        else suppression.part_hidden(lead.pk, len(team), staff_by_team),
     )
 
 
-def _gaps(assessments, items_by_id: dict[int, ApplicationItem]) -> dict[int, Gap]:
-    """Per item, self against supervisor ratings in each assessment's latest review (1 query)."""
+def _gaps(
+    assessments,
+    items_by_id: dict[int, ApplicationItem],
+    floor: int,
+    team: set[int] | None = None,
+) -> dict[int, Gap]:
+    """Per item, self against supervisor ratings in each assessment's latest review (1 query).
+
+    With a `team` (and the whole office's `assessments`), the team's gaps, each hidden as
+    well when the rest of the office reviewed for it is a small group."""
     # Each rated item of each assessment's latest review, with the person's own rating of
     # that item beside it.
     latest = Review.objects.filter(assessment=OuterRef("review__assessment")).order_by(
@@ -210,15 +232,20 @@ def _gaps(assessments, items_by_id: dict[int, ApplicationItem]) -> dict[int, Gap
         ReviewItem.objects.filter(review__assessment__in=assessments, rating__isnull=False)
         .filter(review=Subquery(latest.values("pk")[:1]))
         .annotate(own=Subquery(own))
-        .values_list("item_id", "own", "rating")
+        .values_list("item_id", "own", "rating", "review__assessment__user_id")
     )
     sums: dict[int, list[int]] = {}
-    for i, mine, theirs in pairs:
-        if mine is not None:
-            entry = sums.setdefault(i, [0, 0, 0])
-            entry[0] += 1
-            entry[1] += mine
-            entry[2] += theirs
+    rest: dict[int, int] = {}
+    for i, mine, theirs, user_id in pairs:
+        if mine is None:
+            continue
+        if team is not None and user_id not in team:
+            rest[i] = rest.get(i, 0) + 1
+            continue
+        entry = sums.setdefault(i, [0, 0, 0])
+        entry[0] += 1
+        entry[1] += mine
+        entry[2] += theirs
     return {
         item_id: Gap(
             item=items_by_id[item_id],
@@ -227,7 +254,7 @@ def _gaps(assessments, items_by_id: dict[int, ApplicationItem]) -> dict[int, Gap
             supervisor_average=rounded(Decimal(theirs) / n),
         )
         for item_id, (n, own, theirs) in sums.items()
-        if not suppression.below_minimum(n) and item_id in items_by_id
+        if n >= floor and not suppression.too_small(rest.get(item_id, 0)) and item_id in items_by_id
     }
 
 
@@ -283,25 +310,49 @@ def _highlights(rows: list[StandardRow]) -> tuple[list, list, list]:
     return strongest[:HIGHLIGHTS], weakest[:HIGHLIGHTS], with_gaps[:HIGHLIGHTS]
 
 
-def _counts_by_cycle(office, numbers: _Numbers, cycle, earlier, team: list[int] | None):
+def _counts_by_cycle(
+    office, numbers: _Numbers, cycle, earlier, team: list[int] | None, floor: int, identified
+):
     """This cycle's and the last's counts per item, for those shown (one query or none):
-    the office's from its summaries, a team's from its members' answers."""
-    previous_hidden = earlier is None or numbers.hidden or suppression.below_minimum(numbers.before)
+    the office's from its summaries, a team's from its members' answers.
+
+    Also the item keys of each cycle to hide because the rest of the office is a small
+    group for them: office minus team would give them away (teams, unidentified)."""
+    previous_hidden = earlier is None or numbers.hidden or numbers.before < floor
     wanted = [
         c for c, shown in ((cycle, not numbers.hidden), (earlier, not previous_hidden)) if shown
     ]
+    rest_small: dict[int, frozenset] = {}
     if not wanted:
         by_cycle = {}
     elif team is None:
         by_cycle = summary_counts_by_cycle(wanted, office.pk)
-    else:
+    elif identified:
         by_cycle = answer_counts_by_cycle(
             Assessment.objects.filter(
                 cycle__in=wanted, office=office, user_id__in=team, state__in=COUNTED
             )
         )
+    else:
+        by_cycle, rest = answer_counts_split(
+            Assessment.objects.filter(cycle__in=wanted, office=office, state__in=COUNTED), team
+        )
+        rest_small = {
+            cycle_id: frozenset(
+                key
+                for key, c in counts.items()
+                if suppression.too_small(c.rated) or suppression.too_small(c.answered)
+            )
+            for cycle_id, counts in rest.items()
+        }
     previous = by_cycle.get(earlier.pk, {}) if earlier is not None and not numbers.hidden else None
-    return by_cycle.get(cycle.pk, {}), previous, previous_hidden
+    return (
+        by_cycle.get(cycle.pk, {}),
+        previous,
+        previous_hidden,
+        rest_small.get(cycle.pk, frozenset()),
+        rest_small.get(earlier.pk, frozenset()) if earlier is not None else frozenset(),
+    )
 
 
 def office_report(
@@ -316,28 +367,43 @@ def office_report(
     """The office's results for a cycle, or one team's when `team_lead` is given.
 
     `cycles` (every cycle opened so far, newest first) and `staff` (`office_staff`): when
-    the caller has read them already.
+    the caller has read them already. `identified`: for the office's manager, who may open
+    every self-assessment; such a report names people and suppresses nothing.
     """
     standards = standards_with_items(cycle.edition_id)  # read once per process
     earlier = previous_cycle_in(cycle, cycles)
     memberships = office_staff(office) if staff is None else list(staff)
     assessments = Assessment.objects.filter(cycle=cycle, office=office)
+    floor = 1 if identified else suppression.minimum()
+    office_assessments = assessments
     if team_lead is None:
-        numbers, team = _office_numbers(office, cycle, earlier, len(memberships)), None
+        numbers, team = _office_numbers(office, cycle, earlier, len(memberships), floor), None
     else:
-        numbers = _team_numbers(office, cycle, earlier, memberships, team_lead)
+        numbers = _team_numbers(office, cycle, earlier, memberships, team_lead, identified)
         memberships = [m for m in memberships if m.reports_to_id == team_lead.pk]
         team = [m.user_id for m in memberships]
         assessments = assessments.filter(user_id__in=team)
-    counts, previous_counts, previous_hidden = _counts_by_cycle(
-        office, numbers, cycle, earlier, team
+    counts, previous_counts, previous_hidden, rest_small, previous_rest_small = _counts_by_cycle(
+        office, numbers, cycle, earlier, team, floor, identified
     )
     rows = standard_rows(
-        standards, counts, previous_counts, hidden=numbers.hidden, previous_hidden=previous_hidden
+        standards,
+        counts,
+        previous_counts,
+        hidden=numbers.hidden,
+        previous_hidden=previous_hidden,
+        also_hidden=rest_small,
+        previous_also_hidden=previous_rest_small,
+        floor=floor,
     )
     if not numbers.hidden:
         items_by_id = {item.pk: item for s in standards for item in s.items.all()}
-        gaps = _gaps(assessments.filter(state__in=COUNTED), items_by_id)
+        if team is None or identified:
+            gaps = _gaps(assessments.filter(state__in=COUNTED), items_by_id, floor)
+        else:
+            gaps = _gaps(
+                office_assessments.filter(state__in=COUNTED), items_by_id, floor, set(team)
+            )
         for row in (r for s in rows for r in s.items):
             row.gap = gaps.get(row.item.pk)
     strongest, weakest, gaps = _highlights(rows)
@@ -360,4 +426,5 @@ def office_report(
         people=_people(memberships, assessments, standards) if identified else None,
         generated_at=timezone.now(),
         associations_version=numbers.associations_version if team_lead is None else None,
+        identified=identified,
     )

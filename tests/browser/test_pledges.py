@@ -64,7 +64,7 @@ def test_an_official_signs_the_pledge_with_the_keyboard(page, world, cycle, axe)
 
     pledge = Pledge.objects.get(user=world.official)
     assert pledge.typed_name == "Olivia Chen" and pledge.listed_publicly
-    assert pledge.verification_code in page.content()
+    assert pledge.code_display in page.content()
     axe(page, "pledge-detail")
 
     page.goto("/pledges/")
@@ -137,3 +137,41 @@ def test_pledge_pages_work_on_a_small_screen(page, world, cycle, axe):
     axe(page, "pledge-remind-320")
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow
+
+
+def test_a_differing_name_is_confirmed_with_the_keyboard_and_shown(page, world, cycle, axe):
+    sign_in(page, world.official.email, PASSWORD)
+    page.goto("/pledges/sign/")
+    page.locator("#id_consent").check()
+    page.locator("#id_typed_name").fill("Olivia Official")
+    page.locator("#id_typed_name").press("Enter")
+    page.wait_for_selector("#form-errors")
+    assert page.evaluate("document.activeElement.id") == "form-errors"
+    assert "differs from the name on your account, “Olivia Chen”" in page.content()
+    axe(page, "pledge-sign-name-differs")
+
+    # The summary links to the confirmation box, which the person ticks and submits.
+    page.keyboard.press("Tab")
+    while page.evaluate("document.activeElement.getAttribute('href')") != "#id_name_confirmed":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "id_name_confirmed"
+    page.keyboard.press("Space")
+    tab_to(page, "Sign the pledge")
+    while page.evaluate("document.activeElement.tagName") != "BUTTON":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/pledges/\d+/$"))
+
+    pledge = Pledge.objects.get(user=world.official)
+    assert (pledge.typed_name, pledge.account_name, pledge.name_mismatch) == (
+        "Olivia Official",
+        "Olivia Chen",
+        True,
+    )
+    assert "name on the account: Olivia Chen" in page.content()
+    axe(page, "pledge-detail-name-differs")
+    page.goto(f"/v/{pledge.code_display}")
+    assert "name on the account: Olivia Chen" in page.content()
+    assert pledge.code_display in page.content()
+    axe(page, "pledge-verify-name-differs")

@@ -6,7 +6,7 @@ from pypdf import PdfReader
 
 from ..factories import PASSWORD, OfficeFactory
 from ..reports.conftest import staff_with_answers
-from .conftest import SCREENSHOTS, sign_in
+from .conftest import SCREENSHOTS, office_menu, sign_in
 
 
 def test_a_manager_reads_the_office_report_and_downloads_the_pdf(page, world, cycle, axe):
@@ -14,7 +14,7 @@ def test_a_manager_reads_the_office_report_and_downloads_the_pdf(page, world, cy
     staff_with_answers(world.office, cycle, [2, 3, 3, 4, 3], reports_to=world.other_supervisor)
     page.set_default_timeout(30_000)  # PDFs take a second or more on a loaded machine
     sign_in(page, world.manager.email, PASSWORD)
-    page.get_by_role("link", name="Office report").click()
+    office_menu(page, "Office report")
     page.wait_for_url(f"**/reports/offices/{world.office.pk}/")
     assert "Average and distribution per standard" in page.content()
     axe(page, "reports-office")

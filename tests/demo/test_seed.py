@@ -38,7 +38,7 @@ def test_the_readme_accounts_exist_with_the_demo_password(edition):
     assert User.objects.get(email="admin@demo.test").is_superuser
     assert demo.people["official"].active_membership.office == demo.offices["riverside"]
     assert not demo.offices["aspen"].named_in_benchmarks
-    assert AuditEntry.objects.filter(action="association.office_created").count() == 7
+    assert AuditEntry.objects.filter(action="association.office_created").count() == 9
 
 
 def test_demo_has_pending_riverside_invitations_and_seeding_twice_adds_none(edition):
@@ -106,7 +106,7 @@ def test_the_demo_shows_real_figures_suppression_and_a_benchmark(edition):
     cycle = current_cycle()
     report = association_report(demo.association, cycle)
     assert report.overall.average is not None
-    assert report.spread.shown  # at least three offices with enough results
+    assert report.spread.shown  # at least five offices with enough results
     assert any(line.results_hidden for line in report.offices)  # small offices suppressed
     assert any(not line.named for line in report.offices)
     riverside = demo.offices["riverside"]

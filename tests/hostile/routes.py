@@ -34,6 +34,8 @@ ROUTES = {
     "home": Route("official"),
     "standards": Route("anonymous"),
     "healthz": Route("anonymous"),
+    "dev-outbox": Route("anonymous"),
+    "dev-outbox-message": Route("anonymous", path=("name",)),
     "set_language": Route("anonymous", fields=("language", "next"), examples=25),
     "help:help-index": Route("anonymous"),
     "help:help-pledge": Route("anonymous"),
@@ -86,7 +88,7 @@ ROUTES = {
     "pledges:pledge-list": Route("official"),
     "pledges:pledge-sign": Route(
         "colleague",
-        fields=("consent", "typed_name", "list_publicly", "text_sha256"),
+        fields=("consent", "typed_name", "name_confirmed", "list_publicly", "text_sha256"),
         examples=25,
     ),
     "pledges:pledge-detail": Route("official", path=("pk",)),

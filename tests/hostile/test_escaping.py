@@ -87,8 +87,16 @@ def poisoned(hostile_world):
     )
     summaries_rebuild()
 
-    sign(world.colleague, assessment.cycle, typed_name="<b>" + MARK, list_publicly=True)
-    withdrawn = sign(world.other_supervisor, assessment.cycle, typed_name="Other Supervisor")
+    sign(
+        world.colleague,
+        assessment.cycle,
+        typed_name="<b>" + MARK,
+        list_publicly=True,
+        name_confirmed=True,
+    )
+    withdrawn = sign(
+        world.other_supervisor, assessment.cycle, typed_name="Other Supervisor", name_confirmed=True
+    )
     pledge_withdraw(
         pledge=withdrawn, by=world.other_supervisor, reason="=why " + MARK, request_meta=META
     )

@@ -1,5 +1,6 @@
 """Forms that store free text, fed hostile text: either stored as sent (normalised), or
-refused with a message and nothing written."""
+refused with a message and nothing written. Text holding a direction control is always
+refused (core.text)."""
 
 import unicodedata
 
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Invitation, Office, User
 from assessments.models import Assessment, ItemResponse, Review, StandardGoal, Transition
+from core.text import hidden_character
 from pledges.models import ApplicationItem, Cycle, Pledge, PledgeWithdrawal
 from pledges.services import pledge_text
 
@@ -26,6 +28,10 @@ def attempt(client, url, data, before):
     response = client.post(url, data)
     assert response.status_code < 500
     accepted = response.status_code == 302
+    if accepted:
+        # Direction controls (and lone surrogates) are refused wherever a person types text.
+        hidden = {k: v for k, v in data.items() if isinstance(v, str) and hidden_character(v)}
+        assert hidden == {}, hidden
     if not accepted:
         assert 400 <= response.status_code < 500
         after = dump()

@@ -47,7 +47,11 @@ def test_concurrent_signing_on_postgresql_yields_one_pledge():
             barrier.wait()
             results.append(
                 pledge_sign(
-                    user=user, cycle=cycle, typed_name="Name", consent=True, request_meta=META
+                    user=user,
+                    cycle=cycle,
+                    typed_name=user.full_name,
+                    consent=True,
+                    request_meta=META,
                 )
             )
         except Exception as error:  # pragma: no cover - reported below

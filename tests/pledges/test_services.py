@@ -62,7 +62,12 @@ def test_canonical_text_holds_the_preamble_statements_and_items(edition):
 def test_signing_twice_returns_the_first_pledge(world, cycle):
     first = sign(world.official, cycle)
     again, created = pledge_sign(
-        user=world.official, cycle=cycle, typed_name="Other", consent=True, request_meta=META
+        user=world.official,
+        cycle=cycle,
+        typed_name="Other",
+        consent=True,
+        request_meta=META,
+        name_confirmed=True,
     )
     assert not created and again == first
     assert Pledge.objects.count() == 1
@@ -97,7 +102,7 @@ def test_unusable_names_are_refused_and_nothing_is_recorded(world, cycle, name, 
 
 
 def test_names_in_any_script_are_accepted(world, cycle):
-    pledge = sign(world.official, cycle, typed_name="José Nuñez-Đặng 王小明")
+    pledge = sign(world.official, cycle, typed_name="José Nuñez-Đặng 王小明", name_confirmed=True)
     assert pledge.typed_name == "José Nuñez-Đặng 王小明"
 
 

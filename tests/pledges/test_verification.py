@@ -42,13 +42,25 @@ def test_an_unknown_code_is_plainly_not_found(client, db):
     assert "No pledge has this verification code" in response.content.decode()
 
 
-@pytest.mark.parametrize("code", ["short", "0000000000000000", "ABCDEFGHJKLMNPQR1", "<script>"])
+@pytest.mark.parametrize(
+    "code", ["short", "000000000000000", "ABCDEFGHJKLMNPQR1", "<script>", "D2GJ-7WDC-7BD7-Z5Y!"]
+)
 def test_a_malformed_code_gets_a_message(client, db, code):
     response = client.get(reverse("pledges:pledge-verify"), {"code": code})
     assert response.status_code == 400
-    assert "That is not a verification code" in response.content.decode()
+    body = response.content.decode()
+    # The message describes a code, not what was typed.
+    assert "A verification code has 16 letters and digits, like D2GJ-7WDC-7BD7-Z5YT." in body
+    assert "Check the code and try again." in body
     response = client.get(f"/v/{code}")
     assert response.status_code == 400
+    assert "A verification code has 16 letters and digits" in response.content.decode()
+
+
+def test_a_code_of_look_alikes_only_is_not_found_rather_than_searched_widely(client, db):
+    response = client.get(reverse("pledges:pledge-verify"), {"code": "0000000000000000"})
+    assert response.status_code == 404
+    assert "No pledge has this verification code" in response.content.decode()
 
 
 def test_the_empty_form_is_public(client, db):
@@ -80,8 +92,8 @@ def test_the_default_limit_is_thirty_lookups(client, db):
 def test_the_public_registry_counts_and_names_only_those_who_opted_in(client, world, cycle):
     world.office.publishes_registry = True
     world.office.save()
-    sign(world.official, cycle, typed_name="Olivia Named", list_publicly=True)
-    sign(world.colleague, cycle, typed_name="Quiet Colleague")
+    sign(world.official, cycle, typed_name="Olivia Named", list_publicly=True, name_confirmed=True)
+    sign(world.colleague, cycle, typed_name="Quiet Colleague", name_confirmed=True)
     response = client.get(reverse("pledges:registry-detail", args=[world.office.pk]))
     assert response.status_code == 200
     body = response.content.decode()

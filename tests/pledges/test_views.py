@@ -263,7 +263,7 @@ def test_my_pledge_page_for_every_role(client, world, cycle, who):
         return
     assert response.status_code == 200
     body = response.content.decode()
-    assert (pledge.verification_code in body) == (who == "official")
+    assert (pledge.code_display in body) == (who == "official")
 
 
 def test_the_history_shows_every_cycle(client, world, cycle, edition):
@@ -402,7 +402,7 @@ def test_home_shows_a_signed_pledge_and_its_certificate(client, world, cycle):
     pledge = sign(world.official, cycle)
     fresh_login(client, world.official)
     body = client.get(reverse("home")).content.decode()
-    assert pledge.verification_code in body
+    assert pledge.code_display in body
     assert reverse("pledges:pledge-certificate", args=[pledge.pk]) in body
 
 

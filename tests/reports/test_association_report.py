@@ -67,21 +67,36 @@ def test_offices_that_opt_out_appear_unnamed_and_last(world, cycle):
         "Unnamed office 1",
     ]
     assert "Aardvark" not in str([line.label for line in report.offices])
-    assert not report.staff_total_shown  # the total minus the named would give its staff
+    # Neither its staff nor its shares, and no total over it: the total minus the named
+    # offices would leave its counts, and its shares would then give its staff.
+    unnamed = report.offices[1]
+    assert (unnamed.pledged_rate, unnamed.submitted_rate, unnamed.accepted_rate) == (None,) * 3
+    assert report.not_shown == 1
+    assert report.shown_totals.staff == report.offices[0].staff
 
 
 def test_the_spread_of_office_averages_and_the_benchmark(world, cycle):
     staff_with_answers(world.office, cycle, [1] * 5)
     for name, rating in [("B", 2), ("C", 3), ("D", 4)]:
         staff_with_answers(member(world, name), cycle, [rating] * 5)
+    # Four offices: a manager who knows their own average could solve the quartiles for
+    # the other three, so nothing comparative is shown, not even a position.
     report = association_report(world.association, cycle)
-    spread = report.spread
-    assert spread.offices == 4
-    assert (spread.lowest, spread.median, spread.highest) == (1, Decimal("2.50"), 4)
-    assert (spread.lower_quartile, spread.upper_quartile) == (Decimal("1.75"), Decimal("3.25"))
+    assert report.spread.offices == 4 and not report.spread.shown
+    assert report.spread.lower_quartile is None
     own = office_report(world.office, cycle)
     (benchmark,) = office_benchmarks(world.office, cycle, own)
     assert benchmark.office_average == Decimal("1.00")
+    assert benchmark.position is None
+    assert all(row["position"] is None for row in benchmark.standards)
+
+    staff_with_answers(member(world, "E"), cycle, [4] * 6)
+    report = association_report(world.association, cycle)
+    spread = report.spread
+    assert spread.offices == 5
+    assert (spread.lowest, spread.median, spread.highest) == (1, 3, 4)
+    assert (spread.lower_quartile, spread.upper_quartile) == (2, 4)
+    (benchmark,) = office_benchmarks(world.office, cycle, office_report(world.office, cycle))
     assert benchmark.position == "low"
 
 
