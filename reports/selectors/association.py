@@ -305,10 +305,16 @@ def _trend_cycles(cycle: Cycle, cycles: list[Cycle] | None) -> list[Cycle]:
     return sorted((c for c in cycles if c.opens_on <= cycle.opens_on), key=_opens)
 
 
-def _trend(cycles: list[Cycle], participation, item_counts) -> list[TrendPoint]:
+def _trend(
+    cycles: list[Cycle], participation, item_counts, *, counts_shown: bool
+) -> list[TrendPoint]:
     """The association's overall average in every cycle up to this one, pooled over the
     items that cycle's report would show: the trend's last point is the report's overall
-    average, so comparing the two reveals nothing about a hidden item."""
+    average, so comparing the two reveals nothing about a hidden item.
+
+    The number of self-assessments is given only when every office shows its own
+    (`counts_shown`): otherwise the total minus the offices shown is what the hidden
+    offices submitted."""
     per_office: dict[int, dict[int, int]] = {}
     for (cycle_id, office_id), (n, _accepted) in participation.items():
         per_office.setdefault(cycle_id, {})[office_id] = n
@@ -325,7 +331,7 @@ def _trend(cycles: list[Cycle], participation, item_counts) -> list[TrendPoint]:
         for key, item in counts.items():
             if key not in also_hidden and not suppression.below_minimum(item.rated):
                 shown.add(item)
-        points.append(TrendPoint(c, n, shown.average))
+        points.append(TrendPoint(c, n if counts_shown else None, shown.average))
     return points
 
 
@@ -359,11 +365,18 @@ def association_report(
         standards, counts, None, hidden=hidden, previous_hidden=True, also_hidden=also_hidden
     )
     overall = pooled(rows)
+    lines = _office_lines(offices, dist, respondents, accepted)
+    trend = _trend(
+        trend_cycles,
+        participation,
+        item_counts,
+        counts_shown=all(line.participation_shown for line in lines),
+    )
     return AssociationReport(
         association=association,
         cycle=cycle,
         scale=rating_scale(cycle.edition_id),
-        offices=_office_lines(offices, dist, respondents, accepted),
+        offices=lines,
         totals=_totals(offices, respondents, accepted),
         respondents=total_respondents,
         hidden=hidden,
@@ -371,6 +384,6 @@ def association_report(
         overall=Figure(overall, hidden or overall.rated == 0),
         spread=dist.spread,
         standard_spreads=dist.standard_spreads,
-        trend=_trend(trend_cycles, participation, item_counts),
+        trend=trend,
         generated_at=timezone.now(),
     )

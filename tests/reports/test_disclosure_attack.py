@@ -19,7 +19,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from accounts.models import Membership, Office
-from assessments.models import ItemResponse
+from assessments.models import ItemResponse, ParticipationSummary
 from pledges.models import Cycle
 
 from ..factories import AssociationRoleFactory, OfficeFactory
@@ -501,6 +501,34 @@ def test_a_team_item_cannot_be_worked_out_as_the_office_minus_the_team(world, cy
         if 0 < sum(rest[:4]) < 5 or 0 < sum(rest) < 5:
             leaks.append((code, rest))
     assert leaks == []
+
+
+def test_the_trend_gives_no_hidden_offices_submissions(client, demo):
+    """Subtraction across tables: the trend's submitted count in a cycle, minus what the
+    shown offices submitted (percent x staff), leaves the hidden offices' count."""
+    reader = Reader(client, demo.people["analyst"])
+    url = reverse("reports:association-report", args=[demo.association.pk])
+    unnamed = list(demo.association.offices.filter(named_in_benchmarks=False))
+    assert unnamed, "the demo has an unnamed office"
+    recovered, truths = [], set()
+    for cycle in cycles_offered(reader.html(url)):
+        html = reader.html(url, cycle=cycle)
+        offices, _totals = _office_rows(html)
+        _staff, named, unknown = _named_counts(offices)
+        cycle_obj = Cycle.objects.get(pk=cycle) if cycle.isdigit() else None
+        trend = table(html, "Overall average and submitted self-assessments per cycle")
+        for row in trend[1:]:
+            read = number(row[1]) if len(row) > 1 else None
+            shown_cycle = cycle_obj is None or row[0] == cycle_obj.name
+            if shown_cycle and read and read[0] == "count" and unknown:
+                recovered.append(read[1] - named[1])
+        truths |= {
+            s.submitted
+            for s in ParticipationSummary.objects.filter(office__in=unnamed)
+            if cycle_obj is None or s.cycle_id == cycle_obj.pk
+        }
+    assert truths, "the unnamed office submitted self-assessments"
+    assert [r for r in recovered if r in truths] == []
 
 
 def test_the_attacker_reads_real_figures(client, demo):
