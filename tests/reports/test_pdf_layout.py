@@ -12,8 +12,11 @@ import subprocess
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.urls import reverse
 
+from pledges.models import Pledge
 from reports import charts
 
 from ..test_pdf_accessibility import _pdf
@@ -93,6 +96,46 @@ def test_the_certificate_heading_extracts_as_words(client, matrix):  # noqa: F81
     world, kwargs = matrix
     data = _pdf(client, world, kwargs, "official", "pledges:pledge-certificate")
     assert "CERTIFICATE OF PLEDGE" in text(data)
+
+
+BOX = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>'
+)
+QR_COLUMN = 1.45 * 72  # certificate.css: .qr { width: 1.45in }
+COLUMN_GAP = 12
+
+
+@pytest.fixture
+def demo_certificates(edition):
+    """Every certificate of the demo: real names, offices and dates of every length."""
+    from demo.seed import seed
+
+    cache.clear()
+    seed(edition)
+    yield Pledge.objects.filter(withdrawn_at__isnull=True).select_related("user")
+    cache.clear()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_certificates_fingerprint_stops_before_the_qr_code(client, demo_certificates, language):
+    """The record's facts and the QR code sit side by side: the long SHA-256 fingerprint
+    wraps inside its column instead of running into the QR code's."""
+    pledge = demo_certificates.filter(user__email="supervisor@demo.test").latest("signed_at")
+    type(pledge.user).objects.filter(pk=pledge.user_id).update(preferred_language=language)
+    client.force_login(pledge.user)
+    response = client.get(reverse("pledges:pledge-certificate", kwargs={"pk": pledge.pk}))
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+    words = [(float(x0), float(y0), float(x1), word) for x0, y0, x1, word in BOX.findall(boxes)]
+    (fingerprint,) = [w for w in words if re.fullmatch(r"[0-9a-f]{64}", w[3])]
+    (verify,) = [w for w in words if w[3] in ("Verify", "Verif\u00edquelo")]
+    # The caption's first line is centred in the QR column: its middle is the column's.
+    line = [w for w in words if abs(w[1] - verify[1]) < 0.5 and w[0] >= verify[0]]
+    middle = (verify[0] + max(w[2] for w in line)) / 2
+    column_left = middle - QR_COLUMN / 2
+    assert fingerprint[2] <= column_left - COLUMN_GAP + 0.5
 
 
 def test_a_bars_value_is_written_at_its_point_not_past_last_cycles_mark():
