@@ -68,7 +68,7 @@ check: venv
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	DEBUG=false SECRET_KEY=check-deploy-only-$$(printf 'x%.0s' {1..60}) ALLOWED_HOSTS=portal.example.org \
-	  $(PY) manage.py check --deploy --fail-level WARNING
+	  SEAL_DEVELOPMENT=true LOG_SIGNING_KEY_DEVELOPMENT=true $(PY) manage.py check --deploy --fail-level WARNING
 
 unit: venv
 	$(PY) -m pytest -m "not browser" -n 2 -q

@@ -100,13 +100,32 @@ class RosterConfirmForm(forms.Form):
         self.office = managed_office(user)
 
 
+def confidential_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("Confidential participant"),
+        required=False,
+        help_text=_(
+            "For people in an address-confidentiality program or facing threats. The public "
+            "verification page, the public registry and association reports show “a "
+            "confidential participant” instead of the name. Only the person, the office "
+            "manager and the records officer see it."
+        ),
+    )
+
+
 class MembershipForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
     reports_to = reports_to_field()
+    is_confidential = confidential_field()
 
     def __init__(self, *args, user, membership, **kwargs):
         kwargs.setdefault(
-            "initial", {"role": membership.role, "reports_to": membership.reports_to_id}
+            "initial",
+            {
+                "role": membership.role,
+                "reports_to": membership.reports_to_id,
+                "is_confidential": membership.user.is_confidential,
+            },
         )
         super().__init__(*args, **kwargs)
         office = managed_office(user)
@@ -114,6 +133,19 @@ class MembershipForm(forms.Form):
             pk=membership.user_id
         )
         self.helper = _helper(_("Save changes"))
+
+
+class ConfidentialForm(forms.Form):
+    """A person marks themselves as a confidential participant, or no longer."""
+
+    is_confidential = confidential_field()
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("initial", {"is_confidential": user.is_confidential})
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.helper = _helper(_("Save"))
+        self.helper.form_action = "accounts:my-confidential"
 
 
 class ConfirmForm(forms.Form):

@@ -31,6 +31,11 @@ US_STATES = [
 ]  # fmt: skip
 
 
+# What the public, association readers and colleagues read instead of a confidential
+# participant's name.
+CONFIDENTIAL_NAME = _("a confidential participant")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -66,6 +71,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Set when the person dismisses the first-visit introduction on the home page.
     welcomed_at = models.DateTimeField(_("introduction seen"), null=True, blank=True)
+    # An address-confidentiality program, threats: the public, association readers and
+    # colleagues see "a confidential participant" instead of the name (see `shown_name`).
+    is_confidential = models.BooleanField(
+        _("confidential participant"),
+        default=False,
+        help_text=_(
+            "Only the person, their office manager and the office's records officer see "
+            "the name; everyone else sees “a confidential participant”."
+        ),
+    )
 
     objects = UserManager()
 
@@ -196,6 +211,9 @@ class Membership(models.Model):
         OFFICIAL = "official", _("Official")
         SUPERVISOR = "supervisor", _("Supervisor")
         MANAGER = "manager", _("Office manager")
+        # Reads the office's records (pledges, withdrawals, audit entries, bundles) to
+        # answer records requests; acts on nobody.
+        RECORDS_OFFICER = "records_officer", _("Records officer")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
@@ -228,7 +246,7 @@ class Membership(models.Model):
                 name="membership_one_active_per_user",
             ),
             models.CheckConstraint(
-                condition=Q(role__in=["official", "supervisor", "manager"]),
+                condition=Q(role__in=["official", "supervisor", "manager", "records_officer"]),
                 name="membership_role_valid",
             ),
             models.CheckConstraint(
@@ -271,6 +289,10 @@ class Membership(models.Model):
     @property
     def is_manager(self):
         return self.role == self.Role.MANAGER
+
+    @property
+    def is_records_officer(self):
+        return self.role == self.Role.RECORDS_OFFICER
 
 
 PENDING_INVITATION_EXISTS = _("This person already has a pending invitation. Resend it instead.")
@@ -435,6 +457,7 @@ class AuditEntry(models.Model):
         PLEDGE_REGISTRY_CHANGED = "pledge.registry_changed", _("Pledge registry setting changed")
         PLEDGE_REMINDER_SENT = "pledge.reminder_sent", _("Pledge reminders sent")
         PLEDGE_CYCLE_CLOSED = "pledge.cycle_closed", _("Cycle closed")
+        PLEDGE_EVIDENCE_ERASED = "pledge.evidence_erased", _("Personal data of a pledge erased")
         ASSESSMENT_STARTED = "assessment.started", _("Self-assessment started")
         ASSESSMENT_COPIED_PREVIOUS = (
             "assessment.copied_previous",
@@ -449,6 +472,15 @@ class AuditEntry(models.Model):
         AUDIT_EXPORTED = "audit.exported", _("Audit log exported")
         PERSONAL_DATA_EXPORTED = "personal_data.exported", _("Personal data downloaded")
         REPORT_EXPORTED = "report.exported", _("Report downloaded")
+        ACCOUNT_CONFIDENTIAL_CHANGED = (
+            "account.confidential_changed",
+            _("Confidential participant setting changed"),
+        )
+        RECORDS_BUNDLE_PREPARED = "records.bundle_prepared", _("Records bundle prepared")
+        RECORDS_BUNDLE_DOWNLOADED = "records.bundle_downloaded", _("Records bundle downloaded")
+        RECORDS_RETENTION_APPLIED = "records.retention_applied", _("Retention schedule applied")
+        RECORDS_HOLD_PLACED = "records.hold_placed", _("Legal hold placed")
+        RECORDS_HOLD_LIFTED = "records.hold_lifted", _("Legal hold lifted")
         ADMIN_ADDED = "admin.added", _("Added in the admin site")
         ADMIN_CHANGED = "admin.changed", _("Changed in the admin site")
         ADMIN_DELETED = "admin.deleted", _("Deleted in the admin site")

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from .models import (
+    CONFIDENTIAL_NAME,
     Association,
     AssociationRole,
     Invitation,
@@ -22,6 +23,31 @@ def is_manager_of(user: User, office: Office) -> bool:
         and membership.office_id == office.pk
         and membership.role == Membership.Role.MANAGER
     )
+
+
+def reads_office_records(viewer: User, office_id: int | None) -> bool:
+    """Whether the viewer is the office's manager or its records officer: they read its
+    records, and the names of its confidential participants."""
+    membership = viewer.active_membership if viewer.is_authenticated else None
+    return (
+        office_id is not None
+        and membership is not None
+        and membership.office_id == office_id
+        and membership.role in (Membership.Role.MANAGER, Membership.Role.RECORDS_OFFICER)
+    )
+
+
+def shown_name(person: User, viewer: User | None = None, *, office_id: int | None = None) -> str:
+    """The person's name as this viewer may read it: "a confidential participant" unless
+    the person is not confidential, or the viewer is the person or a manager or records
+    officer of `office_id` (the office the name is shown for). Without a viewer: the
+    public's view."""
+    if not person.is_confidential:
+        return person.full_name
+    reader = viewer is not None and viewer.is_authenticated
+    if reader and (viewer.pk == person.pk or reads_office_records(viewer, office_id)):
+        return person.full_name
+    return str(CONFIDENTIAL_NAME)
 
 
 def managed_office(user: User) -> Office:
@@ -106,8 +132,20 @@ def roster_upload_for(user: User, upload_id: int) -> RosterUpload:
 
 
 def audit_log_office(user: User) -> Office | None:
-    """Whose audit log the user may read: their office (a manager), or None meaning
-    every entry (a site administrator); 403 for everyone else."""
+    """Whose audit log the user may read: their office (a manager or records officer), or
+    None meaning every entry (a site administrator); 403 for everyone else."""
     if user.is_authenticated and user.is_superuser:
         return None
-    return managed_office(user)
+    return records_read_office(user)
+
+
+def records_read_office(user: User) -> Office:
+    """The office whose records (pledges, withdrawals, audit entries) the user may read:
+    its manager's or its records officer's; 403 for everyone else."""
+    membership = user.active_membership if user.is_authenticated else None
+    if membership is None or membership.role not in (
+        Membership.Role.MANAGER,
+        Membership.Role.RECORDS_OFFICER,
+    ):
+        raise PermissionDenied("Only an office manager or records officer can do this.")
+    return membership.office

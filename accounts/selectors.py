@@ -32,12 +32,22 @@ def active_memberships(office: Office) -> QuerySet[Membership]:
     )
 
 
-# Current staff as lists of people show them: each one's name, email and role, by name.
+# Current staff as lists of people show them: each one's name (or that they are
+# confidential), email and role, by name.
 # Built once; each list filters a copy. Other fields of the person are not read.
 _LISTED = (
     Membership.objects.filter(ended_at__isnull=True)
     .select_related("user")
-    .only("id", "user_id", "office_id", "role", "reports_to_id", "user__full_name", "user__email")
+    .only(
+        "id",
+        "user_id",
+        "office_id",
+        "role",
+        "reports_to_id",
+        "user__full_name",
+        "user__email",
+        "user__is_confidential",
+    )
     .order_by("user__full_name", "user__email")
 )
 

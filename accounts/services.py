@@ -497,7 +497,8 @@ def _check_role(membership: Membership, role: str, staff: list[Membership]) -> N
         raise ValidationError(
             {"role": _("The office needs at least one manager. Make someone else a manager first.")}
         )
-    if role == Membership.Role.OFFICIAL and any(
+    # Only supervisors and managers lead people; a records officer acts on nobody.
+    if role in (Membership.Role.OFFICIAL, Membership.Role.RECORDS_OFFICER) and any(
         m.reports_to_id == membership.user_id for m in staff
     ):
         raise ValidationError(
@@ -568,12 +569,18 @@ def membership_update(
     reports_to: User | None,
     by: User,
     request=None,
+    is_confidential: bool | None = None,
 ) -> Membership:
-    """Change a person's role and whom they report to, keeping the office consistent."""
+    """Change a person's role, whom they report to and (when given) whether they are a
+    confidential participant, keeping the office consistent."""
     office = membership.office
     membership, staff = _locked_member(membership, office)
     _check_role(membership, role, staff)
     _check_reports_to(membership, reports_to, staff, office)
+    if is_confidential is not None:
+        membership.user = user_confidential_set(
+            person=membership.user, confidential=is_confidential, by=by, request=request
+        )
     old_role, old_boss = membership.role, membership.reports_to_id
     if old_role == role and old_boss == (reports_to.pk if reports_to else None):
         return membership
@@ -585,6 +592,27 @@ def membership_update(
         membership, old_role=old_role, old_boss=old_boss, office=office, by=by, request=request
     )
     return membership
+
+
+@transaction.atomic
+def user_confidential_set(*, person: User, confidential: bool, by: User, request=None) -> User:
+    """Mark a person as a confidential participant, or no longer; every change audited."""
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if person.is_confidential == confidential:
+        return person
+    person.is_confidential = confidential
+    person.save(update_fields=["is_confidential"])
+    membership = person.active_membership
+    audit_record(
+        action="account.confidential_changed",
+        actor=by,
+        obj=person,
+        office=membership.office if membership is not None else None,
+        request=request,
+        confidential=confidential,
+        by_self=by.pk == person.pk,
+    )
+    return person
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from . import views
 urlpatterns = [
     path("", views.people_list, name="people-list"),
     path("me/", views.my_account, name="my-account"),
+    path("me/confidential/", views.my_confidential, name="my-confidential"),
     path("audit/", views.audit_log, name="audit-log"),
     path("audit/csv/", views.audit_log_csv, name="audit-log-csv"),
     path("<int:pk>/edit/", views.membership_update, name="membership-update"),

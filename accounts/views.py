@@ -18,6 +18,7 @@ from . import exports, services
 from .forms import (
     AssociationInvitationForm,
     AuditLogFilterForm,
+    ConfidentialForm,
     ConfirmForm,
     InvitationAcceptForm,
     InvitationForm,
@@ -274,6 +275,7 @@ def membership_update(request, pk):
             membership=membership,
             role=form.cleaned_data["role"],
             reports_to=form.cleaned_data["reports_to"],
+            is_confidential=form.cleaned_data["is_confidential"],
             by=request.user,
             request=request,
         ),
@@ -479,15 +481,48 @@ def audit_log_csv(request):
     return attachment(*exports.audit_log_csv(entries))
 
 
+def _my_account_context(request) -> dict:
+    membership = request.user.active_membership
+    return {
+        "membership": membership,
+        "sees_audit_log": request.user.is_superuser
+        or (membership is not None and (membership.is_manager or membership.is_records_officer)),
+    }
+
+
 @require_GET
 def my_account(request):
-    membership = request.user.active_membership
     return render(
         request,
         "accounts/my_account.html",
-        {
-            "membership": membership,
-            "sees_audit_log": request.user.is_superuser
-            or (membership is not None and membership.is_manager),
-        },
+        {"confidential_form": ConfidentialForm(user=request.user), **_my_account_context(request)},
+    )
+
+
+@require_POST
+def my_confidential(request):
+    """The person marks themselves as a confidential participant, or no longer."""
+    form = ConfidentialForm(request.POST, user=request.user)
+
+    def done(person):
+        if person.is_confidential:
+            messages.success(
+                request, _("You are a confidential participant: your name is no longer public.")
+            )
+        else:
+            messages.success(request, _("You are no longer a confidential participant."))
+        return redirect("accounts:my-account")
+
+    return form_view(
+        request,
+        form,
+        save=lambda: services.user_confidential_set(
+            person=request.user,
+            confidential=form.cleaned_data["is_confidential"],
+            by=request.user,
+            request=request,
+        ),
+        done=done,
+        template="accounts/my_account.html",
+        context={"confidential_form": form, **_my_account_context(request)},
     )

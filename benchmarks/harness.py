@@ -47,6 +47,8 @@ def server_env(database: str, port: int, **extra: str) -> dict:
         DATABASE_URL=database_url(database),
         DEBUG="false",
         SECRET_KEY=env.get("SECRET_KEY") or "load-test-only-" + "k" * 60,
+        SEAL_DEVELOPMENT=env.get("SEAL_DEVELOPMENT") or "true",
+        LOG_SIGNING_KEY_DEVELOPMENT=env.get("LOG_SIGNING_KEY_DEVELOPMENT") or "true",
         ALLOWED_HOSTS="127.0.0.1",
         SITE_URL=f"https://127.0.0.1:{port}",
         SECURE_SSL_REDIRECT="false",

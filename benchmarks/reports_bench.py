@@ -63,6 +63,8 @@ os.environ.update(
     DJANGO_SETTINGS_MODULE="standards_portal.settings",
     DEBUG="false",
     SECRET_KEY=os.environ.get("SECRET_KEY") or "benchmark-only-" + "k" * 50,
+    SEAL_DEVELOPMENT=os.environ.get("SEAL_DEVELOPMENT") or "true",
+    LOG_SIGNING_KEY_DEVELOPMENT=os.environ.get("LOG_SIGNING_KEY_DEVELOPMENT") or "true",
     SECURE_SSL_REDIRECT="false",
     ALLOWED_HOSTS="127.0.0.1,testserver",
     SITE_URL="https://127.0.0.1",

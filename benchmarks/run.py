@@ -31,6 +31,9 @@ os.environ["ALLOWED_HOSTS"] = "testserver"
 os.environ["DEBUG"] = "false"
 os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "k" * 50)
 os.environ["SECURE_SSL_REDIRECT"] = "false"
+# PDFs are sealed as in production, with the development seal (docs/records.md).
+os.environ.setdefault("SEAL_DEVELOPMENT", "true")
+os.environ.setdefault("LOG_SIGNING_KEY_DEVELOPMENT", "true")
 
 import django  # noqa: E402
 
@@ -49,6 +52,8 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 MEMORY_ROUNDS = int(os.environ.get("BENCH_MEMORY_ROUNDS", "1000"))
 QUERY_BUDGET = 10
 PDF_LIMIT_MS, RSS_LIMIT_MB = 800, 150
+# Sealing (core.seal) may add at most this share to a certificate's time (issue #18).
+SEAL_LIMIT = 0.15
 
 
 def machine() -> str:
@@ -99,8 +104,9 @@ def timed(fn, repeat: int) -> tuple[float, float]:
 
 def measure_pdfs(official: str, done_url: str, manager: str, pledge_url: str) -> list[tuple]:
     """Personal results PDF and pledge certificate: the view against WeasyPrint alone on
-    the HTML the view rendered (same fonts, styles and fetcher, prepared once)."""
-    from core import documents
+    the HTML the view rendered (same fonts, styles and fetcher, prepared once), and the
+    seal alone on the PDF WeasyPrint made."""
+    from core import documents, seal
 
     saved = {}
     original = documents.pdf_from_html
@@ -131,10 +137,13 @@ def measure_pdfs(official: str, done_url: str, manager: str, pledge_url: str) ->
             exporter.pdf_from_html = original
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf", url
         html, kwargs = saved["args"]
+        render = {key: kwargs[key] for key in ("stylesheets", "base_url") if key in kwargs}
         view = timed(lambda c=client, u=url: c.get(u), REPEAT)
-        alone = timed(lambda h=html, k=kwargs: original(h, **k), REPEAT)
-        rows.append((name, url, first_ms, view, alone))
-        print(f"{name}: first {first_ms:.0f} ms, view {view}, weasyprint {alone}")
+        alone = timed(lambda h=html, k=render: documents.render_pdf(h, **k), REPEAT)
+        unsealed = documents.render_pdf(html, **render)
+        sealing = timed(lambda d=unsealed: seal.seal_pdf(d), max(REPEAT, 20))
+        rows.append((name, url, first_ms, view, alone, sealing))
+        print(f"{name}: first {first_ms:.0f} ms, view {view}, weasyprint {alone}, seal {sealing}")
     return rows
 
 
@@ -260,11 +269,29 @@ def main() -> None:
         "| WeasyPrint alone min / median ms | limit | result |",
         "|---|---|---:|---:|---:|---:|---|---|",
     ]
-    for name, url, first_ms, view, alone in pdfs:
+    for name, url, first_ms, view, alone, _sealing in pdfs:
         lines.append(
             f"| {name} | `{url}` | {first_ms:.0f} | {view[0]:.0f} | {view[1]:.0f} "
             f"| {alone[0]:.0f} / {alone[1]:.0f} | < {PDF_LIMIT_MS} ms "
             f"| {_verdict(view[1] < PDF_LIMIT_MS)} |"
+        )
+    lines += [
+        "",
+        "Sealing (`core.seal`, PAdES B-B with the development seal, EC P-256): the view "
+        "above includes it; here it is timed alone on the PDF WeasyPrint made, and set "
+        "against the view without it (view median minus seal median).",
+        "",
+        "| document | seal min / median ms | view without the seal, median ms "
+        "| sealing adds | limit | result |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for name, _url, _first_ms, view, _alone, sealing in pdfs:
+        share = sealing[1] / (view[1] - sealing[1])
+        limited = name == "pledge certificate PDF"
+        lines.append(
+            f"| {name} | {sealing[0]:.1f} / {sealing[1]:.1f} | {view[1] - sealing[1]:.0f} "
+            f"| {share:.1%} | {f'≤ {SEAL_LIMIT:.0%}' if limited else '—'} "
+            f"| {_verdict(share <= SEAL_LIMIT) if limited else '—'} |"
         )
     before, warm, after, served = (memory[k] for k in ("start", "warm", "end", "requests"))
     lines += [

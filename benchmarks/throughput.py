@@ -54,6 +54,8 @@ def gunicorn(database_url: str, port: int):
         DATABASE_URL=database_url,
         DATABASE_POOL="true",
         DEBUG="false",
+        SEAL_DEVELOPMENT=env.get("SEAL_DEVELOPMENT") or "true",
+        LOG_SIGNING_KEY_DEVELOPMENT=env.get("LOG_SIGNING_KEY_DEVELOPMENT") or "true",
         SECURE_SSL_REDIRECT="false",
         ALLOWED_HOSTS="127.0.0.1",
         SITE_URL=f"https://127.0.0.1:{port}",

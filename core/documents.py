@@ -1,5 +1,6 @@
-"""What every export shares: PDFs that WeasyPrint renders from static files read on disk,
-and CSV that a spreadsheet will not execute. Exports return (filename, content_type, data).
+"""What every export shares: PDFs that WeasyPrint renders from static files read on disk
+and the portal seals, and CSV that a spreadsheet will not execute. Exports return
+(filename, content_type, data).
 """
 
 import csv
@@ -12,6 +13,9 @@ from urllib.parse import unquote, urlparse
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
+from django.utils.translation import gettext
+
+from .seal import seal_pdf
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -131,8 +135,29 @@ def _stylesheet(static_path: str):
     )
 
 
-def pdf_from_html(html: str, *, stylesheets: tuple[str, ...] = (), base_url: str = "") -> bytes:
-    """A tagged PDF (PDF/UA-1, title and language from the HTML) rendered from the HTML."""
+def pdf_from_html(
+    html: str,
+    *,
+    stylesheets: tuple[str, ...] = (),
+    base_url: str = "",
+    seal_reason: str = "",
+    seal_contact: str = "",
+) -> bytes:
+    """A tagged PDF rendered from the HTML and sealed by the portal (core.seal).
+
+    Every PDF the portal issues comes through here, so every one carries the seal.
+    `seal_reason` and `seal_contact` (where to check the document) are shown in a PDF
+    reader's signature panel.
+    """
+    return seal_pdf(
+        render_pdf(html, stylesheets=stylesheets, base_url=base_url),
+        reason=seal_reason or gettext("Issued by the Standards Portal"),
+        contact=seal_contact or settings.SITE_URL + "/",
+    )
+
+
+def render_pdf(html: str, *, stylesheets: tuple[str, ...] = (), base_url: str = "") -> bytes:
+    """A tagged PDF (PDF/UA-1, title and language from the HTML), not yet sealed."""
     weasyprint, fetcher, fonts = _weasyprint()
     document = weasyprint.HTML(
         string=html, base_url=base_url or settings.SITE_URL + "/", url_fetcher=fetcher

@@ -36,6 +36,7 @@ NAMED = [
     ("supervisor", "Sam Okafor", "riverside", Membership.Role.SUPERVISOR, "manager"),
     ("official", "Olivia Chen", "riverside", Membership.Role.OFFICIAL, "supervisor"),
     ("supervisor2", "Diego Ramirez", "riverside", Membership.Role.SUPERVISOR, "manager"),
+    ("records", "Rita Morales", "riverside", Membership.Role.RECORDS_OFFICER, None),
     ("maple.manager", "Grace Whitfield", "maple", Membership.Role.MANAGER, None),
     ("cedar.manager", "Tom Becker", "cedar", Membership.Role.MANAGER, None),
     ("aspen.manager", "Leah Novak", "aspen", Membership.Role.MANAGER, None),

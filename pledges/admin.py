@@ -127,20 +127,38 @@ class AppendOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class KeptEvidenceMixin:
+    """Show the personal values a record keeps beside it (rule 2), or that they were erased."""
+
+    @admin.display(description=_("IP address (kept)"))
+    def kept_ip_address(self, obj):
+        return obj.shown_ip_address or "—"
+
+    @admin.display(description=_("user agent (kept)"))
+    def kept_user_agent(self, obj):
+        return obj.shown_user_agent or "—"
+
+
 @admin.register(Pledge)
-class PledgeAdmin(AppendOnlyAdmin):
-    list_display = ["typed_name", "office", "cycle", "signed_at", "auth_method", "withdrawn_at"]
-    list_filter = ["cycle", "auth_method", "name_mismatch"]
-    list_select_related = ["office", "cycle"]
+class PledgeAdmin(KeptEvidenceMixin, AppendOnlyAdmin):
+    list_display = ["signer", "office", "cycle", "signed_at", "auth_method", "withdrawn_at"]
+    list_filter = ["cycle", "auth_method", "name_mismatch", "chain_version"]
+    list_select_related = ["office", "cycle", "evidence"]
     search_fields = ["typed_name", "verification_code", "user__email"]
     date_hierarchy = "signed_at"
     show_full_result_count = False
+    readonly_fields = ["kept_ip_address", "kept_user_agent"]
+
+    @admin.display(description=_("typed name"), ordering="typed_name")
+    def signer(self, obj):
+        return obj.signed_name
 
 
 @admin.register(PledgeWithdrawal)
-class PledgeWithdrawalAdmin(AppendOnlyAdmin):
+class PledgeWithdrawalAdmin(KeptEvidenceMixin, AppendOnlyAdmin):
     list_display = ["pledge", "withdrawn_at", "sequence"]
-    list_select_related = ["pledge__cycle"]
+    list_select_related = ["pledge__cycle", "pledge__evidence"]
+    readonly_fields = ["kept_ip_address", "kept_user_agent"]
 
 
 @admin.register(PledgeReminder)

@@ -1,15 +1,27 @@
 """The canonical forms that are hashed: the pledge text and each chained record.
 
-Changing anything here changes every hash; existing chains would stop verifying.
+Changing anything here changes every hash; existing chains would stop verifying. A new
+rule gets a new `ChainVersion`; each record keeps the rule it was chained under.
 """
 
 import datetime
 import hashlib
+import hmac
 import json
+import secrets
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Edition, Pledge, PledgeWithdrawal, Standard
+from .models import ChainVersion, Edition, Pledge, PledgeEvidence, PledgeWithdrawal, Standard
+
+# The rule new records are chained under.
+CURRENT_CHAIN_VERSION = ChainVersion.SALTED
+SALT_BYTES = 32
+
+# Personal values a rule-2 record commits to by salted digest. The names only when the
+# signer is confidential: everyone else's typed name is public on their certificate.
+PERSONAL_FIELDS = ("ip_address", "user_agent")
+CONFIDENTIAL_FIELDS = ("typed_name", "account_name")
 
 GENESIS_HASH = "0" * 64
 
@@ -43,8 +55,110 @@ def _utc(moment: datetime.datetime | None) -> str | None:
     return moment.astimezone(datetime.UTC).isoformat(timespec="microseconds")
 
 
+def new_salt() -> str:
+    """A fresh random salt, as hex."""
+    return secrets.token_hex(SALT_BYTES)
+
+
+def salted_digest(salt: str, value: str) -> str:
+    """SHA-256 over the salt's bytes followed by the value's UTF-8 bytes, as hex."""
+    return hashlib.sha256(bytes.fromhex(salt) + value.encode("utf-8")).hexdigest()
+
+
+def personal_fields(record: Pledge | PledgeWithdrawal) -> tuple[str, ...]:
+    """The personal fields a record may carry as digests under rule 2."""
+    if isinstance(record, PledgeWithdrawal):
+        return PERSONAL_FIELDS
+    return PERSONAL_FIELDS + CONFIDENTIAL_FIELDS
+
+
+class EvidenceStatus:
+    """What the verifier can say of one personal value of a rule-2 record."""
+
+    MATCHES = "matches"
+    ERASED = "erased"
+    MISMATCH = "mismatch"
+    NOT_RECORDED = "not recorded"
+
+
+def evidence_status(
+    record: Pledge | PledgeWithdrawal, evidence: PledgeEvidence | None
+) -> dict[str, str]:
+    """For a rule-2 record: each digested field, and whether its kept value confirms it."""
+    statuses = {}
+    for field in personal_fields(record):
+        digest = getattr(record, f"{field}_digest")
+        if not digest and field in CONFIDENTIAL_FIELDS:
+            continue  # a name the record holds itself: the signer was not confidential
+        if not digest:
+            statuses[field] = EvidenceStatus.NOT_RECORDED
+        elif evidence is None or evidence.is_erased(field):
+            statuses[field] = EvidenceStatus.ERASED
+        else:
+            value = getattr(evidence, field) or ""
+            computed = salted_digest(getattr(evidence, f"{field}_salt"), value)
+            statuses[field] = (
+                EvidenceStatus.MATCHES
+                if hmac.compare_digest(computed, digest)
+                else EvidenceStatus.MISMATCH
+            )
+    return statuses
+
+
 def record_content(record: Pledge | PledgeWithdrawal) -> dict:
-    """The fields of a chained record that its hash covers."""
+    """The fields of a chained record that its hash covers, under the record's own rule."""
+    if record.chain_version == ChainVersion.SALTED:
+        return _salted_content(record)
+    return _raw_content(record)
+
+
+def _salted_content(record: Pledge | PledgeWithdrawal) -> dict:
+    """Rule 2: personal values enter only as salted digests; the salts live elsewhere."""
+    if isinstance(record, PledgeWithdrawal):
+        return {
+            "rule": 2,
+            "kind": "withdrawal",
+            "sequence": record.sequence,
+            "pledge": record.pledge_id,
+            "reason": record.reason,
+            "withdrawn_at": _utc(record.withdrawn_at),
+            # Always empty under rule 2 (the values are kept beside the record); covered so
+            # that nothing can be slipped into the row unnoticed.
+            "ip_address": record.ip_address,
+            "user_agent": record.user_agent,
+            "ip_address_digest": record.ip_address_digest,
+            "user_agent_digest": record.user_agent_digest,
+            "auth_method": record.auth_method,
+        }
+    return {
+        "rule": 2,
+        "kind": "pledge",
+        "sequence": record.sequence,
+        "user": record.user_id,
+        "office": record.office_id,
+        "cycle": record.cycle_id,
+        "edition": record.edition_id,
+        # Empty when the signer is confidential: the digest stands for the name.
+        "typed_name": record.typed_name,
+        "typed_name_digest": record.typed_name_digest,
+        "account_name": record.account_name,
+        "account_name_digest": record.account_name_digest,
+        "name_mismatch": record.name_mismatch,
+        "consent_text": record.consent_text,
+        "signed_at": _utc(record.signed_at),
+        "ip_address": record.ip_address,
+        "user_agent": record.user_agent,
+        "ip_address_digest": record.ip_address_digest,
+        "user_agent_digest": record.user_agent_digest,
+        "auth_method": record.auth_method,
+        "text_sha256": record.text_sha256,
+        "verification_code": record.verification_code,
+        "listed_publicly": record.listed_publicly,
+    }
+
+
+def _raw_content(record: Pledge | PledgeWithdrawal) -> dict:
+    """Rule 1, for records chained before salted digests: the raw values are inside."""
     if isinstance(record, PledgeWithdrawal):
         return {
             "kind": "withdrawal",

@@ -14,6 +14,7 @@ from core.documents import pdf_from_html
 from .chain import canonical_pledge_text, sha256_text
 from .models import Pledge
 from .selectors import edition_standards
+from .transparency import certificate_entry
 
 CERTIFICATE_CSS = "css/certificate.css"
 
@@ -54,9 +55,18 @@ def pledge_certificate_pdf(pledge: Pledge) -> tuple[str, str, bytes]:
                     qr_svg(url, title=gettext("QR code linking to the verification page"))
                 ),
                 "language": language,
+                "log_entry": certificate_entry(pledge),
             },
         )
-    data = pdf_from_html(html, stylesheets=(CERTIFICATE_CSS,), base_url=settings.STATIC_URL)
+        reason = gettext("Certificate of pledge %(code)s") % {"code": pledge.code_display}
+    # The seal names the verification page, so `manage.py verify_pdf` finds the pledge.
+    data = pdf_from_html(
+        html,
+        stylesheets=(CERTIFICATE_CSS,),
+        base_url=settings.STATIC_URL,
+        seal_reason=reason,
+        seal_contact=url,
+    )
     name = slugify(pledge.user.full_name or pledge.typed_name) or "pledge"
     filename = f"pledge-certificate-{slugify(pledge.cycle.name)}-{name}.pdf"
     return filename, "application/pdf", data

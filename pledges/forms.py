@@ -222,3 +222,40 @@ class VerifyForm(forms.Form):
                 code="malformed",
             )
         return code
+
+
+# Tree sizes and leaf indexes the public log's endpoints accept (far beyond any real log).
+_LOG_BOUND = {"min_value": 0, "max_value": 2**62}
+
+
+class LogLeavesForm(forms.Form):
+    """/log/leaves?start=&end=: a range of leaves, end exclusive, at most MAX_LEAVES."""
+
+    start = forms.IntegerField(**_LOG_BOUND)
+    end = forms.IntegerField(**_LOG_BOUND)
+
+    def clean(self):
+        data = super().clean()
+        if "start" in data and "end" in data and data["end"] <= data["start"]:
+            raise ValidationError(_("end must be greater than start."), code="range")
+        return data
+
+
+class LogProofForm(forms.Form):
+    """/log/proof/<code>?tree_size=: optional; default the latest checkpoint's size."""
+
+    tree_size = forms.IntegerField(required=False, **{**_LOG_BOUND, "min_value": 1})
+
+
+class LogConsistencyForm(forms.Form):
+    """/log/consistency?first=&second=: second defaults to the latest checkpoint's size."""
+
+    first = forms.IntegerField(**{**_LOG_BOUND, "min_value": 1})
+    second = forms.IntegerField(required=False, **{**_LOG_BOUND, "min_value": 1})
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("first"), data.get("second")
+        if first is not None and second is not None and second < first:
+            raise ValidationError(_("second must not be smaller than first."), code="range")
+        return data

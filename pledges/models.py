@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import CONFIDENTIAL_NAME
+
 from . import codes
 from .names import names_agree
 
@@ -158,7 +160,56 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(codes.ALPHABET) for _ in range(codes.LENGTH))
 
 
-class Pledge(models.Model):
+class ChainVersion(models.IntegerChoices):
+    """The rule by which a chained record's content is hashed (see `pledges.chain`)."""
+
+    RAW = 1, _("1: personal values inside the hash")
+    SALTED = 2, _("2: salted digests of personal values")
+
+
+_DIGEST = {"max_length": 64, "blank": True, "default": ""}
+
+
+class PersonalEvidenceMixin:
+    """Reading a chained record's personal values, wherever its rule keeps them."""
+
+    def personal_value(self, field: str) -> str:
+        """The raw value of a personal field; "" when none was recorded or it was erased."""
+        if self.chain_version == ChainVersion.RAW or not getattr(self, f"{field}_digest"):
+            return getattr(self, field) or ""
+        evidence = self.evidence_or_none
+        if evidence is None or evidence.is_erased(field):
+            return ""
+        return getattr(evidence, field) or ""
+
+    def personal_erased(self, field: str) -> bool:
+        """Whether the field's value was recorded (as a digest) and has since been erased."""
+        if self.chain_version == ChainVersion.RAW or not getattr(self, f"{field}_digest"):
+            return False
+        evidence = self.evidence_or_none
+        return evidence is None or evidence.is_erased(field)
+
+    @property
+    def evidence_or_none(self):
+        try:
+            return self.evidence
+        except PledgeEvidence.DoesNotExist:
+            return None
+
+    @property
+    def shown_ip_address(self) -> str:
+        return (
+            _("erased") if self.personal_erased("ip_address") else self.personal_value("ip_address")
+        )
+
+    @property
+    def shown_user_agent(self) -> str:
+        return (
+            _("erased") if self.personal_erased("user_agent") else self.personal_value("user_agent")
+        )
+
+
+class Pledge(PersonalEvidenceMixin, models.Model):
     """An electronic signature of the pledge. Append-only; chained by hash to the previous one."""
 
     class AuthMethod(models.TextChoices):
@@ -204,6 +255,16 @@ class Pledge(models.Model):
         default=False,
         help_text=_("The person chose to be named if their office publishes its registry."),
     )
+    chain_version = models.PositiveSmallIntegerField(
+        _("canonical form"),
+        choices=ChainVersion.choices,
+        default=ChainVersion.RAW,
+        help_text=_("Which rule this record's hash was computed under."),
+    )
+    ip_address_digest = models.CharField(_("salted SHA-256 of the IP address"), **_DIGEST)
+    user_agent_digest = models.CharField(_("salted SHA-256 of the user agent"), **_DIGEST)
+    typed_name_digest = models.CharField(_("salted SHA-256 of the typed name"), **_DIGEST)
+    account_name_digest = models.CharField(_("salted SHA-256 of the account's name"), **_DIGEST)
 
     class Meta:
         verbose_name = _("pledge")
@@ -219,7 +280,14 @@ class Pledge(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.typed_name} — {self.cycle}"
+        return f"{self.signed_name} — {self.cycle}"
+
+    @property
+    def signed_name(self) -> str:
+        """The typed signature; for a confidential signer it is kept beside the record."""
+        if self.personal_erased("typed_name"):
+            return str(CONFIDENTIAL_NAME)
+        return self.personal_value("typed_name")
 
     @property
     def is_active(self):
@@ -233,14 +301,21 @@ class Pledge(models.Model):
     @property
     def account_name_if_different(self) -> str:
         """The account's name, to show beside the typed signature when the two differ."""
-        if self.account_name or self.name_mismatch:
-            return self.account_name if self.name_mismatch else ""
+        account_name = self.personal_value("account_name")
+        if account_name or self.name_mismatch or self.account_name_digest:
+            return account_name if self.name_mismatch else ""
         # Signed before names were compared: the account's name now is the best evidence.
         account = self.user.full_name
         return "" if names_agree(self.typed_name, account) else account
 
+    @property
+    def public_name(self) -> str:
+        """The signer's name as the public reads it: "a confidential participant" for a
+        confidential participant, else the typed name."""
+        return str(CONFIDENTIAL_NAME) if self.user.is_confidential else self.signed_name
 
-class PledgeWithdrawal(models.Model):
+
+class PledgeWithdrawal(PersonalEvidenceMixin, models.Model):
     """The withdrawal of a pledge: a record of its own, chained like the pledges."""
 
     pledge = models.OneToOneField(
@@ -256,6 +331,14 @@ class PledgeWithdrawal(models.Model):
     sequence = models.PositiveBigIntegerField(_("position in the chain"), unique=True)
     previous_hash = models.CharField(_("hash of the previous record"), max_length=64)
     record_hash = models.CharField(_("hash of this record"), max_length=64, unique=True)
+    chain_version = models.PositiveSmallIntegerField(
+        _("canonical form"),
+        choices=ChainVersion.choices,
+        default=ChainVersion.RAW,
+        help_text=_("Which rule this record's hash was computed under."),
+    )
+    ip_address_digest = models.CharField(_("salted SHA-256 of the IP address"), **_DIGEST)
+    user_agent_digest = models.CharField(_("salted SHA-256 of the user agent"), **_DIGEST)
 
     class Meta:
         verbose_name = _("pledge withdrawal")
@@ -264,6 +347,61 @@ class PledgeWithdrawal(models.Model):
 
     def __str__(self):
         return f"{self.pledge} — {_('withdrawn')}"
+
+
+class PledgeEvidence(models.Model):
+    """The personal values a chained record commits to by salted digest, and their salts.
+
+    Not part of the append-only chain: erasing a value and its salt leaves the record's hash
+    as it was, and the value can no longer be confirmed against its digest.
+    """
+
+    pledge = models.OneToOneField(
+        Pledge,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("pledge"),
+    )
+    withdrawal = models.OneToOneField(
+        PledgeWithdrawal,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("withdrawal"),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    ip_address_salt = models.CharField(_("salt of the IP address"), max_length=64, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    user_agent_salt = models.CharField(_("salt of the user agent"), max_length=64, blank=True)
+    typed_name = models.CharField(_("typed name"), max_length=150, blank=True)
+    typed_name_salt = models.CharField(_("salt of the typed name"), max_length=64, blank=True)
+    account_name = models.CharField(_("name on the account"), max_length=150, blank=True)
+    account_name_salt = models.CharField(_("salt of the account's name"), max_length=64, blank=True)
+    erased_at = models.DateTimeField(_("last erased"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pledge evidence")
+        verbose_name_plural = _("pledge evidence")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(pledge__isnull=False, withdrawal__isnull=True)
+                    | Q(pledge__isnull=True, withdrawal__isnull=False)
+                ),
+                name="pledge_evidence_one_record",
+            ),
+        ]
+
+    def __str__(self):
+        if self.pledge_id is not None:
+            return _("evidence of pledge %(id)s") % {"id": self.pledge_id}
+        return _("evidence of withdrawal %(id)s") % {"id": self.withdrawal_id}
+
+    def is_erased(self, field: str) -> bool:
+        return not getattr(self, f"{field}_salt")
 
 
 class ChainHead(models.Model):
@@ -319,3 +457,65 @@ class PledgeReminder(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.cycle} ({self.key})"
+
+
+class LogLeaf(models.Model):
+    """One chained record as a leaf of the public transparency log (`pledges.transparency`).
+
+    Holds public fields only: the record's place, kind and hash, a digest of the pledge's
+    verification code, the text's fingerprint and the time. Append-only, in chain order.
+    """
+
+    index = models.PositiveBigIntegerField(_("leaf index"), unique=True)
+    sequence = models.PositiveBigIntegerField(_("position in the chain"), unique=True)
+    code_sha256 = models.CharField(_("SHA-256 of the verification code"), max_length=64)
+    data = models.TextField(_("leaf data (canonical JSON)"))
+    leaf_hash = models.CharField(_("leaf hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("log leaf")
+        verbose_name_plural = _("log leaves")
+        ordering = ["index"]
+        indexes = [models.Index(fields=["code_sha256"], name="log_leaf_code_idx")]
+
+    def __str__(self):
+        return f"#{self.index} {self.leaf_hash[:12]}"
+
+
+class LogNode(models.Model):
+    """The hash of a complete subtree of the log: leaves [index·2^level, (index+1)·2^level)."""
+
+    level = models.PositiveSmallIntegerField(_("level"))
+    index = models.PositiveBigIntegerField(_("index"))
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("log node")
+        verbose_name_plural = _("log nodes")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="log_node_unique"),
+            models.CheckConstraint(condition=Q(level__gte=1), name="log_node_above_leaves"),
+        ]
+
+    def __str__(self):
+        return f"{self.level}/{self.index} {self.hash[:12]}"
+
+
+class LogCheckpoint(models.Model):
+    """A signed statement of the log's size and root hash at a moment (a signed note)."""
+
+    tree_size = models.PositiveBigIntegerField(_("tree size"))
+    root_hash = models.CharField(_("root hash"), max_length=64)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    body = models.TextField(_("signed text"))
+    key_id = models.CharField(_("key ID"), max_length=8)
+    signature = models.CharField(_("signature (base64)"), max_length=100)
+
+    class Meta:
+        verbose_name = _("log checkpoint")
+        verbose_name_plural = _("log checkpoints")
+        ordering = ["-tree_size", "-published_at"]
+        indexes = [models.Index(fields=["tree_size", "published_at"], name="log_checkpoint_idx")]
+
+    def __str__(self):
+        return f"{self.tree_size} {self.root_hash[:12]}"

@@ -5,16 +5,17 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Office, User
-from accounts.permissions import is_manager_of, managed_office
+from accounts.permissions import managed_office, reads_office_records
 
 from .models import Pledge
 
 
 def can_view_pledge(user: User, pledge: Pledge) -> bool:
-    """The signer, and whoever manages the office the pledge was signed in."""
+    """The signer, and whoever manages the office the pledge was signed in or keeps its
+    records (its records officer)."""
     if not user.is_authenticated:
         return False
-    return pledge.user_id == user.pk or is_manager_of(user, pledge.office)
+    return pledge.user_id == user.pk or reads_office_records(user, pledge.office_id)
 
 
 def _get(pk) -> Pledge:

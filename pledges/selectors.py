@@ -1,23 +1,27 @@
 import datetime
 import heapq
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Office
+from accounts.models import CONFIDENTIAL_NAME, Membership, Office
 from accounts.selectors import iso, staff_listed
 
-from .chain import GENESIS_HASH, record_hash
+from .chain import GENESIS_HASH, EvidenceStatus, evidence_status, personal_fields, record_hash
 from .codes import code_candidates
 from .models import (
     ApplicationItem,
     ChainHead,
+    ChainVersion,
     Cycle,
     Edition,
     Pledge,
+    PledgeEvidence,
     PledgeReminder,
     PledgeWithdrawal,
     Standard,
@@ -184,10 +188,15 @@ def registry_summary(office, cycle: Cycle | None) -> RegistrySummary:
         office=office,
         user__in=staff.values("user_id"),
     )
-    names = list(
+    listed = (
         pledges.filter(listed_publicly=True)
         .order_by("typed_name")
-        .values_list("typed_name", flat=True)
+        .values_list("typed_name", "user__is_confidential")
+    )
+    # A confidential participant is counted, and listed without their name, last.
+    names = sorted(
+        (str(CONFIDENTIAL_NAME) if confidential else name for name, confidential in listed),
+        key=lambda name: name == str(CONFIDENTIAL_NAME),
     )
     return RegistrySummary(office, cycle, staff.count(), pledges.count(), names)
 
@@ -200,31 +209,64 @@ def publishing_offices():
 
 
 @dataclass
+class RecordCheck:
+    """What the verifier found of one record: its rule and, under rule 2, each personal value."""
+
+    sequence: int
+    label: str
+    rule: int
+    personal: dict[str, str]
+
+
+@dataclass
 class ChainReport:
     intact: bool
     checked: int
     problem: str = ""
     sequence: int | None = None
+    # Records per rule (1, 2), and rule-2 personal values per EvidenceStatus.
+    rules: dict[int, int] = field(default_factory=dict)
+    personal: dict[str, int] = field(default_factory=dict)
 
 
 _PLEDGE_FIELDS = [
     "id", "sequence", "previous_hash", "record_hash", "user_id", "office_id", "cycle_id",
     "edition_id", "typed_name", "consent_text", "signed_at", "ip_address", "user_agent",
     "auth_method", "text_sha256", "verification_code", "listed_publicly", "withdrawn_at",
-    "account_name", "name_mismatch",
+    "account_name", "name_mismatch", "chain_version", "ip_address_digest",
+    "user_agent_digest", "typed_name_digest", "account_name_digest",
 ]  # fmt: skip
+_EVIDENCE_FIELDS = [f"evidence__{f.attname}" for f in PledgeEvidence._meta.concrete_fields]
 
 
 def _chained_records(chunk_size: int):
-    """Pledges and withdrawals merged into one stream, in chain order."""
-    pledges = Pledge.objects.only(*_PLEDGE_FIELDS).order_by("sequence").iterator(chunk_size)
+    """Pledges and withdrawals merged into one stream, in chain order, with their evidence."""
+    pledges = (
+        Pledge.objects.select_related("evidence")
+        .only(*_PLEDGE_FIELDS, *_EVIDENCE_FIELDS)
+        .order_by("sequence")
+        .iterator(chunk_size)
+    )
     withdrawals = (
-        PledgeWithdrawal.objects.select_related("pledge")
-        .only("pledge__withdrawn_at", *[f.attname for f in PledgeWithdrawal._meta.concrete_fields])
+        PledgeWithdrawal.objects.select_related("pledge", "evidence")
+        .only(
+            "pledge__withdrawn_at",
+            *[f.attname for f in PledgeWithdrawal._meta.concrete_fields],
+            *_EVIDENCE_FIELDS,
+        )
         .order_by("sequence")
         .iterator(chunk_size)
     )
     return heapq.merge(pledges, withdrawals, key=lambda r: r.sequence)
+
+
+def _personal_label(name: str) -> str:
+    return {
+        "ip_address": _("IP address"),
+        "user_agent": _("browser"),
+        "typed_name": _("typed name"),
+        "account_name": _("name on the account"),
+    }[name]
 
 
 def _record_label(record: Pledge | PledgeWithdrawal) -> str:
@@ -255,6 +297,21 @@ def _record_problem(
     return problem % {"n": record.sequence, "label": label}, record.sequence
 
 
+def _evidence_problem(record: Pledge | PledgeWithdrawal, personal: dict[str, str]) -> str | None:
+    """A kept personal value that no longer matches the digest the record committed to."""
+    changed = [name for name, status in personal.items() if status == EvidenceStatus.MISMATCH]
+    if not changed:
+        return None
+    return _(
+        "Record #%(n)s (%(label)s): the kept %(field)s does not match the digest in the "
+        "record; it was changed after it was recorded."
+    ) % {
+        "n": record.sequence,
+        "label": _record_label(record),
+        "field": _personal_label(changed[0]),
+    }
+
+
 def _end_problem(*, checked: int, last_hash: str, withdrawn_pledges: int) -> ChainReport | None:
     """What is wrong once every record has been read: a lost tail, an unrecorded withdrawal."""
     head = ChainHead.objects.filter(id=1).first()
@@ -276,24 +333,46 @@ def _end_problem(*, checked: int, last_hash: str, withdrawn_pledges: int) -> Cha
     return None
 
 
-def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
-    """Walk every chained record in order; report the first whose content or link is wrong."""
+def verify_chain(
+    *, chunk_size: int = 2000, on_record: Callable[[RecordCheck], None] | None = None
+) -> ChainReport:
+    """Walk every chained record in order; report the first whose content or link is wrong.
+
+    Each record is checked under its own rule; under rule 2 each kept personal value is
+    checked against its digest (or found erased). `on_record` hears of every record checked.
+    """
     previous = GENESIS_HASH
     checked = 0
     withdrawn_pledges = 0
+    rules, personal = Counter(), Counter()
     for record in _chained_records(chunk_size):
         problem = _record_problem(record, expected=checked + 1, previous=previous)
         if problem is not None:
             message, sequence = problem
-            return ChainReport(False, checked, message, sequence)
+            return ChainReport(False, checked, message, sequence, dict(rules), dict(personal))
+        statuses = {}
+        if record.chain_version != ChainVersion.RAW:
+            statuses = evidence_status(record, record.evidence_or_none)
+            message = _evidence_problem(record, statuses)
+            if message is not None:
+                return ChainReport(
+                    False, checked, message, record.sequence, dict(rules), dict(personal)
+                )
+        if on_record is not None:
+            on_record(
+                RecordCheck(record.sequence, _record_label(record), record.chain_version, statuses)
+            )
+        rules[record.chain_version] += 1
+        personal.update(statuses.values())
         if isinstance(record, Pledge) and record.withdrawn_at is not None:
             withdrawn_pledges += 1
         previous = record.record_hash
         checked += 1
     ending = _end_problem(checked=checked, last_hash=previous, withdrawn_pledges=withdrawn_pledges)
     if ending is not None:
+        ending.rules, ending.personal = dict(rules), dict(personal)
         return ending
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, rules=dict(rules), personal=dict(personal))
 
 
 def chain_status() -> ChainReport:
@@ -315,13 +394,14 @@ def personal_pledges(user) -> list[dict]:
             "edition": p.edition.title,
             "edition_language": p.edition.language,
             "office": str(p.office),
-            "typed_name": p.typed_name,
-            "account_name": p.account_name,
+            "typed_name": p.personal_value("typed_name"),
+            "account_name": p.personal_value("account_name"),
             "name_mismatch": p.name_mismatch,
             "consent_text": p.consent_text,
             "signed_at": iso(p.signed_at),
-            "ip_address": p.ip_address,
-            "user_agent": p.user_agent,
+            "ip_address": p.personal_value("ip_address") or None,
+            "user_agent": p.personal_value("user_agent"),
+            "erased": _erased(p),
             "authentication": p.get_auth_method_display(),
             "text_sha256": p.text_sha256,
             "verification_code": p.code_display,
@@ -330,9 +410,14 @@ def personal_pledges(user) -> list[dict]:
             "withdrawal": _personal_withdrawal(p),
         }
         for p in Pledge.objects.filter(user=user)
-        .select_related("office", "cycle", "edition", "withdrawal")
+        .select_related("office", "cycle", "edition", "evidence", "withdrawal__evidence")
         .order_by("signed_at", "pk")
     ]
+
+
+def _erased(record: Pledge | PledgeWithdrawal) -> list[str]:
+    """The personal fields of a record whose kept value was erased."""
+    return [name for name in personal_fields(record) if record.personal_erased(name)]
 
 
 def _personal_withdrawal(pledge: Pledge) -> dict | None:
@@ -343,7 +428,8 @@ def _personal_withdrawal(pledge: Pledge) -> dict | None:
     return {
         "withdrawn_at": iso(withdrawal.withdrawn_at),
         "reason": withdrawal.reason,
-        "ip_address": withdrawal.ip_address,
-        "user_agent": withdrawal.user_agent,
+        "ip_address": withdrawal.personal_value("ip_address") or None,
+        "user_agent": withdrawal.personal_value("user_agent"),
+        "erased": _erased(withdrawal),
         "authentication": withdrawal.get_auth_method_display(),
     }

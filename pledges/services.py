@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,10 +19,31 @@ from accounts.models import Membership, Office, User
 from core.mail import send_templated_email
 from core.text import validate_name_text
 
-from .chain import CONSENT_TEXT, canonical_pledge_text, record_hash, sha256_text
-from .models import ChainHead, Cycle, Pledge, PledgeReminder, PledgeWithdrawal
+from .chain import (
+    CONFIDENTIAL_FIELDS,
+    CONSENT_TEXT,
+    CURRENT_CHAIN_VERSION,
+    PERSONAL_FIELDS,
+    canonical_pledge_text,
+    new_salt,
+    personal_fields,
+    record_hash,
+    salted_digest,
+    sha256_text,
+)
+from .models import (
+    ChainHead,
+    ChainVersion,
+    Cycle,
+    Pledge,
+    PledgeEvidence,
+    PledgeReminder,
+    PledgeWithdrawal,
+)
 from .names import names_agree
 from .selectors import edition_standards, unsigned_members
+from .tasks import checkpoint_soon
+from .transparency import log_append
 
 MAX_USER_AGENT = 500
 
@@ -68,6 +90,40 @@ def _lock_chain_head() -> ChainHead:
 _RELATIONS = ["user", "office", "cycle", "edition", "pledge"]
 
 
+def _seal_personal(record: Pledge | PledgeWithdrawal) -> None:
+    """Move the record's personal values beside it, leaving their salted digests in it."""
+    record.chain_version = CURRENT_CHAIN_VERSION
+    fields = PERSONAL_FIELDS
+    if isinstance(record, Pledge) and getattr(record.user, "is_confidential", False):
+        fields += CONFIDENTIAL_FIELDS
+    evidence = PledgeEvidence()
+    for field in fields:
+        value = getattr(record, field)
+        if not value:
+            continue  # nothing recorded, nothing to commit to
+        salt = new_salt()
+        setattr(evidence, field, value)
+        setattr(evidence, f"{field}_salt", salt)
+        setattr(record, f"{field}_digest", salted_digest(salt, value))
+        setattr(record, field, None if field == "ip_address" else "")
+    record._unsaved_evidence = evidence
+
+
+def _save_evidence(records: Iterable[Pledge | PledgeWithdrawal]) -> None:
+    """Store the personal values set aside by `_seal_personal`, once the records are saved."""
+    rows = []
+    for record in records:
+        evidence = record.__dict__.pop("_unsaved_evidence", None)
+        if evidence is None:
+            continue
+        if isinstance(record, Pledge):
+            evidence.pledge = record
+        else:
+            evidence.withdrawal = record
+        rows.append(evidence)
+    PledgeEvidence.objects.bulk_create(rows)
+
+
 def _chain(
     records: Iterable[Pledge | PledgeWithdrawal], head: ChainHead, *, check_relations=True
 ) -> None:
@@ -78,9 +134,16 @@ def _chain(
         record.previous_hash = head.record_hash
         # Cleaning first matters: it normalizes values (an IPv6 address) that the hash covers.
         record.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        _seal_personal(record)
         record.record_hash = record_hash(record, record.previous_hash)
         head.sequence = record.sequence
         head.record_hash = record.record_hash
+
+
+def _join_log(records: list[Pledge | PledgeWithdrawal]) -> None:
+    """Add just-chained records to the public log; one checkpoint follows a batch."""
+    log_append(records)
+    transaction.on_commit(checkpoint_soon)
 
 
 def _existing_active(user: User, cycle: Cycle) -> Pledge | None:
@@ -227,7 +290,9 @@ def pledge_sign(
     pledge, created = _insert_pledge(pledge)
     if not created:
         return pledge, False
+    _save_evidence([pledge])
     head.save(update_fields=["sequence", "record_hash"])
+    _join_log([pledge])
     _pledge_signed(pledge, request_meta=request_meta)
     return pledge, True
 
@@ -254,9 +319,11 @@ def pledge_withdraw(
     )
     _chain([withdrawal], head)
     withdrawal.save(force_insert=True)
+    _save_evidence([withdrawal])
     pledge.withdrawn_at = withdrawal.withdrawn_at
     pledge.save(update_fields=["withdrawn_at"])
     head.save(update_fields=["sequence", "record_hash"])
+    _join_log([withdrawal])
     audit_record(
         action="pledge.withdrawn",
         actor=by,
@@ -291,6 +358,157 @@ def certificate_downloaded(*, pledge: Pledge, by: User, request_meta: RequestMet
     )
 
 
+class EvidenceNotErasable(ValidationError):
+    """The record was chained under rule 1: its personal values are inside its hash."""
+
+
+ERASABLE_FIELDS = PERSONAL_FIELDS + CONFIDENTIAL_FIELDS
+_ERASED = {"ip_address": None}  # every other field erases to ""
+
+
+def _erased_values(fields: Iterable[str]) -> dict:
+    values = {}
+    for field in fields:
+        values[field] = _ERASED.get(field, "")
+        values[f"{field}_salt"] = ""
+    return values
+
+
+@transaction.atomic
+def evidence_erase(
+    *,
+    record: Pledge | PledgeWithdrawal,
+    fields: Iterable[str],
+    reason: str,
+    by: User | None,
+) -> list[str]:
+    """Erase personal values and their salts kept beside a chained record; the fields erased.
+
+    The record and its hash are untouched: the chain still verifies, and the erased values
+    can no longer be confirmed against their digests.
+    """
+    fields = list(dict.fromkeys(fields))
+    unknown = set(fields) - set(personal_fields(record))
+    if unknown:
+        raise ValueError(f"Not a personal field of this record: {sorted(unknown)}")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Say why the personal data is erased."), code="required")
+    if record.chain_version != ChainVersion.SALTED:
+        raise EvidenceNotErasable(
+            _(
+                "Record #%(n)s was signed before personal data could be erased: its IP "
+                "address and browser are part of its hash."
+            )
+            % {"n": record.sequence},
+            code="raw_rule",
+        )
+    key = "pledge" if isinstance(record, Pledge) else "withdrawal"
+    evidence = PledgeEvidence.objects.select_for_update().filter(**{key: record}).first()
+    if evidence is None:
+        return []
+    erased = [f for f in fields if not evidence.is_erased(f)]
+    if not erased:
+        return []
+    for name, value in _erased_values(erased).items():
+        setattr(evidence, name, value)
+    evidence.erased_at = timezone.now()
+    evidence.save(update_fields=[*_erased_values(erased), "erased_at"])
+    pledge = record if isinstance(record, Pledge) else record.pledge
+    audit_record(
+        action="pledge.evidence_erased",
+        actor=by,
+        obj=pledge,
+        office=pledge.office,
+        record=key,
+        sequence=record.sequence,
+        fields=erased,
+        reason=reason,
+    )
+    return erased
+
+
+@dataclass(frozen=True)
+class ErasureCount:
+    """What a bulk erasure erased (or, in a dry run, would erase)."""
+
+    records: int
+    values: dict[str, int]
+
+
+def _evidence_before(
+    cutoff: datetime.datetime,
+    *,
+    exclude_user_ids: Iterable[int],
+    exclude_office_ids: Iterable[int],
+    exclude_periods: Iterable[tuple[datetime.datetime, datetime.datetime]],
+):
+    """Evidence of records signed or withdrawn before the cutoff, less what is excluded."""
+    evidence = PledgeEvidence.objects.filter(
+        Q(pledge__signed_at__lt=cutoff) | Q(withdrawal__withdrawn_at__lt=cutoff)
+    )
+    user_ids, office_ids = list(exclude_user_ids), list(exclude_office_ids)
+    if user_ids:
+        evidence = evidence.exclude(pledge__user_id__in=user_ids).exclude(
+            withdrawal__pledge__user_id__in=user_ids
+        )
+    if office_ids:
+        evidence = evidence.exclude(pledge__office_id__in=office_ids).exclude(
+            withdrawal__pledge__office_id__in=office_ids
+        )
+    for start, end in exclude_periods:
+        evidence = evidence.exclude(pledge__signed_at__range=(start, end)).exclude(
+            withdrawal__withdrawn_at__range=(start, end)
+        )
+    return evidence
+
+
+@transaction.atomic
+def evidence_erase_before(
+    *,
+    cutoff: datetime.datetime,
+    fields: Iterable[str] = PERSONAL_FIELDS,
+    exclude_user_ids: Iterable[int] = (),
+    exclude_office_ids: Iterable[int] = (),
+    exclude_periods: Iterable[tuple[datetime.datetime, datetime.datetime]] = (),
+    dry_run: bool = False,
+    reason: str = "",
+    by: User | None = None,
+) -> ErasureCount:
+    """Erase the named personal values of every record chained before the cutoff.
+
+    Records under rule 1 hold their values inside their hash and are left alone. One
+    audit entry per run that erased something, with the counts.
+    """
+    fields = list(dict.fromkeys(fields))
+    if set(fields) - set(ERASABLE_FIELDS):
+        raise ValueError(f"Not a personal field: {sorted(set(fields) - set(ERASABLE_FIELDS))}")
+    evidence = _evidence_before(
+        cutoff,
+        exclude_user_ids=exclude_user_ids,
+        exclude_office_ids=exclude_office_ids,
+        exclude_periods=exclude_periods,
+    )
+    holding = Q()
+    for field in fields:
+        holding |= ~Q(**{f"{field}_salt": ""})
+    evidence = evidence.filter(holding)
+    values = {f: evidence.exclude(**{f"{f}_salt": ""}).count() for f in fields}
+    if dry_run:
+        return ErasureCount(evidence.count(), values)
+    records = evidence.update(**_erased_values(fields), erased_at=timezone.now())
+    if records:
+        audit_record(
+            action="pledge.evidence_erased",
+            actor=by,
+            cutoff=cutoff.isoformat(),
+            records=records,
+            values=values,
+            reason=reason or None,
+        )
+    return ErasureCount(records, values)
+
+
 @transaction.atomic
 def pledges_import(
     *, pledges: list[Pledge], withdrawals: list[tuple[int, PledgeWithdrawal]] = ()
@@ -299,16 +517,19 @@ def pledges_import(
     head = _lock_chain_head()
     _chain(pledges, head, check_relations=False)
     created = Pledge.objects.bulk_create(pledges)
+    _save_evidence(created)
     chained = []
     for index, withdrawal in withdrawals:
         withdrawal.pledge = created[index]
         chained.append(withdrawal)
     _chain(chained, head, check_relations=False)
     PledgeWithdrawal.objects.bulk_create(chained)
+    _save_evidence(chained)
     for withdrawal in chained:
         withdrawal.pledge.withdrawn_at = withdrawal.withdrawn_at
     Pledge.objects.bulk_update([w.pledge for w in chained], ["withdrawn_at"])
     head.save(update_fields=["sequence", "record_hash"])
+    _join_log([*created, *chained])
     return created
 
 

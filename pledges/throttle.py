@@ -10,10 +10,19 @@ from accounts.audit import client_ip
 
 def verification_allowed(request) -> bool:
     """Count one verification lookup for the client; False once over the limit."""
-    limit = settings.PLEDGE_VERIFY_RATE_LIMIT
-    window = settings.PLEDGE_VERIFY_RATE_WINDOW
+    return _allowed(
+        request, "verify", settings.PLEDGE_VERIFY_RATE_LIMIT, settings.PLEDGE_VERIFY_RATE_WINDOW
+    )
+
+
+def log_allowed(request) -> bool:
+    """Count one request to the public log for the client; False once over the limit."""
+    return _allowed(request, "log", settings.LOG_RATE_LIMIT, settings.LOG_RATE_WINDOW)
+
+
+def _allowed(request, bucket: str, limit: int, window: int) -> bool:
     slot = int(time.time() // window)
-    key = f"pledges:verify:{client_ip(request) or 'unknown'}:{slot}"
+    key = f"pledges:{bucket}:{client_ip(request) or 'unknown'}:{slot}"
     if cache.add(key, 1, timeout=window + 5):
         count = 1
     else:

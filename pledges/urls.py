@@ -17,3 +17,15 @@ urlpatterns = [
     path("registry/", views.registry_list, name="registry-list"),
     path("registry/<int:office_id>/", views.registry_detail, name="registry-detail"),
 ]
+
+# The public log of pledges, under /log/ (standards_portal.urls).
+log_urlpatterns = (
+    [
+        path("", views.log_home, name="log-home"),
+        path("checkpoint", views.log_checkpoint, name="log-checkpoint"),
+        path("leaves", views.log_leaves, name="log-leaves"),
+        path("proof/<str:code>", views.log_inclusion_proof, name="log-inclusion-proof"),
+        path("consistency", views.log_consistency_proof, name="log-consistency-proof"),
+    ],
+    "log",
+)

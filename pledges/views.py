@@ -1,3 +1,4 @@
+import functools
 import time
 
 from allauth.account.authentication import get_authentication_records
@@ -7,10 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,11 +22,14 @@ from core import submissions
 from core.http import attachment, bound, form_view
 from core.mail import render_email
 
-from . import selectors
+from . import selectors, transparency
 from .chain import CONSENT_TEXT
 from .codes import format_code, normalize_code
 from .exports import pledge_certificate_pdf
 from .forms import (
+    LogConsistencyForm,
+    LogLeavesForm,
+    LogProofForm,
     PledgeSignForm,
     PledgeWithdrawForm,
     RegistryForm,
@@ -48,7 +53,7 @@ from .services import (
     reminder_context,
     reminders_send,
 )
-from .throttle import verification_allowed
+from .throttle import log_allowed, verification_allowed
 
 
 def auth_method(request) -> str:
@@ -430,4 +435,140 @@ def registry_detail(request, office_id):
         request,
         "pledges/registry_detail.html",
         {"summary": selectors.registry_summary(office, cycle)},
+    )
+
+
+# --- the public log (pledges.transparency) ---------------------------------------------
+
+_LATEST_MAX_AGE = 60
+# A range of leaves, or a proof between fixed tree sizes, never changes.
+_FIXED_MAX_AGE = 365 * 24 * 60 * 60
+
+
+def _log_json(data: dict, *, max_age: int = 0, status: int = 200) -> JsonResponse:
+    response = JsonResponse(data, status=status)
+    if status == 200:
+        patch_cache_control(response, public=True, max_age=max_age)
+        if max_age == _FIXED_MAX_AGE:
+            patch_cache_control(response, immutable=True)
+    else:
+        add_never_cache_headers(response)
+    return response
+
+
+def _log_error(message: str, status: int, **extra) -> JsonResponse:
+    return _log_json({"error": str(message), **extra}, status=status)
+
+
+def _log_invalid(form) -> JsonResponse:
+    return _log_error(_("Invalid request."), 400, fields=form.errors.get_json_data())
+
+
+def _public_log(view):
+    """A public, rate-limited, read-only JSON endpoint of the log."""
+
+    @login_not_required
+    @require_GET
+    @functools.wraps(view)
+    def limited(request, *args, **kwargs):
+        if not log_allowed(request):
+            response = _log_error(_("Too many requests. Try again later."), 429)
+            response["Retry-After"] = str(settings.LOG_RATE_WINDOW)
+            return response
+        return view(request, *args, **kwargs)
+
+    return limited
+
+
+@login_not_required
+@require_GET
+def log_home(request):
+    """What the log is, its public key and its latest checkpoint."""
+    return render(
+        request,
+        "pledges/log_home.html",
+        {
+            "checkpoint": transparency.latest_checkpoint(),
+            "key": transparency.public_key_info(),
+            "origin": transparency.origin(),
+            "max_leaves": transparency.MAX_LEAVES,
+        },
+    )
+
+
+@_public_log
+def log_checkpoint(request):
+    checkpoint = transparency.latest_checkpoint()
+    if checkpoint is None:
+        return _log_error(_("The log has no checkpoint yet."), 404)
+    return _log_json(checkpoint, max_age=_LATEST_MAX_AGE)
+
+
+@_public_log
+def log_leaves(request):
+    form = LogLeavesForm(request.GET)
+    if not form.is_valid():
+        return _log_invalid(form)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    size = transparency.log_size()
+    if start >= size:
+        return _log_error(
+            _("start is beyond the end of the log (%(size)s leaves).") % {"size": size}, 400
+        )
+    served = min(end, start + transparency.MAX_LEAVES, size)
+    return _log_json(
+        {"start": start, "end": served, "leaves": transparency.leaves_range(start, served)},
+        max_age=_FIXED_MAX_AGE if served == end else _LATEST_MAX_AGE,
+    )
+
+
+@_public_log
+def log_inclusion_proof(request, code):
+    form = LogProofForm(request.GET)
+    if not form.is_valid():
+        return _log_invalid(form)
+    normalized = normalize_code(code[:64])
+    if normalized is None:
+        return _log_error(_("This is not a verification code."), 400)
+    pledge = selectors.pledge_by_code(normalized)
+    if pledge is None:
+        return _log_error(_("No pledge in the log has this code."), 404)
+    tree_size = form.cleaned_data["tree_size"]
+    if tree_size is not None:
+        latest = transparency.latest_checkpoint()
+        if latest is None or tree_size > latest["tree_size"]:
+            return _log_error(
+                _("tree_size is beyond the latest checkpoint (%(size)s).")
+                % {"size": latest["tree_size"] if latest else 0},
+                400,
+            )
+    proof = transparency.inclusion_proof_for(pledge, tree_size)
+    if proof is None:
+        return _log_error(
+            _("This pledge is not in that checkpoint yet; a new one is signed within minutes."),
+            404,
+        )
+    return _log_json(proof, max_age=_FIXED_MAX_AGE if tree_size else _LATEST_MAX_AGE)
+
+
+@_public_log
+def log_consistency_proof(request):
+    form = LogConsistencyForm(request.GET)
+    if not form.is_valid():
+        return _log_invalid(form)
+    latest = transparency.latest_checkpoint()
+    if latest is None:
+        return _log_error(_("The log has no checkpoint yet."), 404)
+    first, second = form.cleaned_data["first"], form.cleaned_data["second"]
+    fixed = second is not None
+    second = second or latest["tree_size"]
+    if second > latest["tree_size"] or first > second:
+        return _log_error(
+            _("Sizes must satisfy 1 ≤ first ≤ second ≤ %(size)s, the latest checkpoint's.")
+            % {"size": latest["tree_size"]},
+            400,
+        )
+    return _log_json(
+        transparency.consistency_proof(first, second),
+        max_age=_FIXED_MAX_AGE if fixed else _LATEST_MAX_AGE,
     )

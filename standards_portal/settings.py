@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "pledges",
     "assessments",
     "reports",
+    "records",
     "front",
     "demo",
 ]
@@ -376,6 +377,26 @@ TASKS = {
     }
 }
 
+# The seal on every PDF the portal issues (core.seal, docs/records.md): a PKCS#12 file, or
+# a key in an HSM through its PKCS#11 module. In development and tests a self-signed seal
+# is made on first use in SEAL_DEVELOPMENT_DIR; in production, without a seal, no PDF is
+# issued and `check --deploy` says so. SEAL_TSA_URL adds an RFC 3161 timestamp (B-T).
+SEAL_PKCS12_PATH = env_str("SEAL_PKCS12_PATH")
+SEAL_PKCS12_PASSPHRASE = env_str("SEAL_PKCS12_PASSPHRASE")
+SEAL_PKCS11_MODULE = env_str("SEAL_PKCS11_MODULE")
+SEAL_PKCS11_TOKEN_LABEL = env_str("SEAL_PKCS11_TOKEN_LABEL")
+SEAL_PKCS11_PIN = env_str("SEAL_PKCS11_PIN")
+SEAL_PKCS11_KEY_LABEL = env_str("SEAL_PKCS11_KEY_LABEL")
+SEAL_PKCS11_CERT_LABEL = env_str("SEAL_PKCS11_CERT_LABEL", SEAL_PKCS11_KEY_LABEL)
+if SEAL_PKCS12_PATH and SEAL_PKCS11_MODULE:
+    raise ImproperlyConfigured("Set SEAL_PKCS12_PATH or SEAL_PKCS11_MODULE, not both.")
+if SEAL_PKCS11_MODULE and not SEAL_PKCS11_KEY_LABEL:
+    raise ImproperlyConfigured("SEAL_PKCS11_KEY_LABEL must be set with SEAL_PKCS11_MODULE.")
+SEAL_DEVELOPMENT = env_bool("SEAL_DEVELOPMENT", DEBUG or TESTING)
+SEAL_DEVELOPMENT_DIR = Path(env_str("SEAL_DEVELOPMENT_DIR", str(BASE_DIR / "var" / "seal")))
+SEAL_TSA_URL = env_str("SEAL_TSA_URL")
+SEAL_TSA_TIMEOUT = env_int("SEAL_TSA_TIMEOUT", 10, minimum=1)
+
 # Security. Production (DEBUG=false) is strict; the proxy sets X-Forwarded-Proto.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -451,6 +472,26 @@ PLEDGE_VERIFY_RATE_LIMIT = env_int("PLEDGE_VERIFY_RATE_LIMIT", 30, minimum=1)
 PLEDGE_VERIFY_RATE_WINDOW = env_int("PLEDGE_VERIFY_RATE_WINDOW", 600, minimum=1)
 PLEDGE_REMINDER_DAYS_BEFORE_CLOSE = env_int("PLEDGE_REMINDER_DAYS_BEFORE_CLOSE", 14, minimum=0)
 
+# The public log of pledges (pledges.transparency, docs/records.md). Checkpoints are signed
+# with an Ed25519 key: LOG_SIGNING_KEY (PEM, or the 32-byte private key in base64) or the
+# PEM file LOG_SIGNING_KEY_FILE. In development and tests the file is made on first use
+# under var/log-key/; in production a missing key is an error. LOG_ORIGIN names the log
+# (default: SITE_URL's host + "/log") and must never change. A checkpoint is signed
+# LOG_CHECKPOINT_DELAY seconds after a signature (one for every signature in between).
+LOG_SIGNING_KEY = env_str("LOG_SIGNING_KEY")
+LOG_SIGNING_KEY_DEVELOPMENT = env_bool("LOG_SIGNING_KEY_DEVELOPMENT", DEBUG or TESTING)
+LOG_SIGNING_KEY_FILE = env_str(
+    "LOG_SIGNING_KEY_FILE",
+    str(BASE_DIR / "var" / "log-key" / "ed25519.pem") if LOG_SIGNING_KEY_DEVELOPMENT else "",
+)
+LOG_ORIGIN = env_str("LOG_ORIGIN")
+LOG_CHECKPOINT_DELAY = env_int("LOG_CHECKPOINT_DELAY", 60, minimum=0)
+LOG_RATE_LIMIT = env_int("LOG_RATE_LIMIT", 600, minimum=1)
+LOG_RATE_WINDOW = env_int("LOG_RATE_WINDOW", 600, minimum=1)
+
 # Reports: a background PDF still pending this many seconds after it was queued is taken
 # to have lost its worker; the page then shows it as failed and offers to try again.
 REPORT_FILE_TIMEOUT = env_int("REPORT_FILE_TIMEOUT", 600, minimum=30)
+
+# Records-request bundles: a prepared ZIP is kept this many days, then its file is deleted.
+RECORDS_BUNDLE_DAYS = env_int("RECORDS_BUNDLE_DAYS", 7, minimum=1)

@@ -9,6 +9,7 @@ from core import i18n
 from core import views as core_views
 from front import urls as front_urls
 from front import views as front_views
+from pledges import urls as pledge_urls
 from pledges import views as pledge_views
 
 urlpatterns = [
@@ -26,8 +27,10 @@ urlpatterns = [
     ),
     path("pledges/", include("pledges.urls")),
     path("v/<str:code>", pledge_views.pledge_verify_code, name="pledge-verify-code"),
+    path("log/", include(pledge_urls.log_urlpatterns)),
     path("assessments/", include("assessments.urls")),
     path("reports/", include("reports.urls")),
+    path("records/", include("records.urls")),
     path("i18n/setlang/", i18n.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

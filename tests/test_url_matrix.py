@@ -19,8 +19,11 @@ from accounts.models import (
 from assessments.models import Assessment
 from pledges.models import Pledge, PledgeWithdrawal
 from pledges.services import pledge_withdraw
+from pledges.transparency import checkpoint_publish
+from records.models import RecordsBundle
 from reports.models import ReportFile
 
+from .factories import MembershipFactory
 from .pledges.conftest import META, fresh_login, sign
 from .reports.conftest import answered
 
@@ -72,6 +75,7 @@ def matrix(world, cycle, _no_throttle):
     world.office.publishes_registry = True
     world.office.save(update_fields=["publishes_registry"])
     pledge = sign(world.official, cycle)
+    checkpoint_publish()  # after commit in real life; the log then answers for it
     # Written directly (the services are tested elsewhere): submitted, to the supervisor.
     assessment = answered(world.official, world.office, cycle, rebuild=False)
     Assessment.objects.filter(pk=assessment.pk).update(
@@ -103,6 +107,19 @@ def matrix(world, cycle, _no_throttle):
         content=b"%PDF-1.7\n",
         finished_at=timezone.now(),
     )
+    # The records officer of the official's office (see RECORDS_OFFICER).
+    world.records_officer = MembershipFactory(
+        office=world.office, role=Membership.Role.RECORDS_OFFICER
+    ).user
+    bundle = RecordsBundle.objects.create(
+        office=world.office,
+        requested_by=world.manager,
+        status=RecordsBundle.Status.READY,
+        filename="records.zip",
+        content=b"PK\x05\x06" + b"\x00" * 18,
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + timezone.timedelta(days=7),
+    )
     membership = world.official.active_membership
     office, association = world.office.pk, world.association.pk
     kwargs = {
@@ -120,6 +137,7 @@ def matrix(world, cycle, _no_throttle):
         "accounts:roster-preview": {"pk": roster.pk},
         "dev-outbox-message": {"name": "20260101T000000000000-0123abcd"},
         "pledge-verify-code": {"code": pledge.verification_code},
+        "log:log-inclusion-proof": {"code": pledge.verification_code},
         "pledges:pledge-certificate": {"pk": pledge.pk},
         "pledges:pledge-detail": {"pk": pledge.pk},
         "pledges:pledge-withdraw": {"pk": pledge.pk},
@@ -135,6 +153,8 @@ def matrix(world, cycle, _no_throttle):
         "reports:report-file": {"pk": report_file.pk},
         "reports:report-file-retry": {"pk": report_file.pk},
         "reports:report-file-status": {"pk": report_file.pk},
+        "records:bundle-list": {"office_id": office},
+        "records:bundle-download": {"pk": bundle.pk},
     }
     for name in (
         "copy-previous",
@@ -196,6 +216,12 @@ EXPECTED = {
     "pledges:pledge-verify": "200 200 200 200 200 200 200 200 200 200",
     "pledges:registry-list": "200 200 200 200 200 200 200 200 200 200",
     "pledges:registry-detail": "200 200 200 200 200 200 200 200 200 200",
+    # The public log of pledges: public JSON; a range or a size is required (400 without).
+    "log:log-home": "200 200 200 200 200 200 200 200 200 200",
+    "log:log-checkpoint": "200 200 200 200 200 200 200 200 200 200",
+    "log:log-leaves": "400 400 400 400 400 400 400 400 400 400",
+    "log:log-inclusion-proof": "200 200 200 200 200 200 200 200 200 200",
+    "log:log-consistency-proof": "400 400 400 400 400 400 400 400 400 400",
     # Help pages: nothing private, the same for everyone.
     "help:help-index": "200 200 200 200 200 200 200 200 200 200",
     "help:help-pledge": "200 200 200 200 200 200 200 200 200 200",
@@ -211,6 +237,7 @@ EXPECTED = {
     "accounts:my-account": "login 200 200 200 200 200 200 200 200 200",
     "accounts:my-data": "login 200 200 200 200 200 200 200 200 200",
     "accounts:my-data-download": "login 200 200 200 200 200 200 200 200 200",
+    "accounts:my-confidential": POST_ONLY,
     # Office administration: the office's manager; other staff 403; another office's
     # manager 404 for a person or roster of this office.
     "accounts:people-list": "login 403 403 403 403 200 200 403 403 403",
@@ -273,6 +300,10 @@ EXPECTED = {
     "reports:report-file": "login 404 404 404 404 404 200 404 404 404",
     "reports:report-file-status": "login 404 404 404 404 404 200 404 404 404",
     "reports:report-file-retry": POST_ONLY,
+    # Records-request bundles: the office's manager and records officer; its other staff
+    # 403; anyone outside it 404.
+    "records:bundle-list": "login 404 403 403 403 404 200 404 404 404",
+    "records:bundle-download": "login 404 404 404 404 404 200 404 404 404",
 }
 
 # An empty POST from each role that must be refused; "ok" marks those allowed to post
@@ -280,6 +311,7 @@ EXPECTED = {
 POST_REFUSED = {
     "accounts:invitation-accept": "ok 403 403 403 403 403 403 403 403 403",
     "help:welcome-dismiss": "login ok ok ok ok ok ok ok ok ok",
+    "accounts:my-confidential": "login ok ok ok ok ok ok ok ok ok",
     "accounts:invitation-create": "login 403 403 403 403 ok ok 403 403 403",
     "accounts:invitation-resend": "login 404 404 404 404 404 ok 404 404 404",
     "accounts:invitation-revoke": "login 404 404 404 404 404 ok 404 404 404",
@@ -305,6 +337,117 @@ POST_REFUSED = {
     "reports:office-report-pdf-prepare": "login 404 403 ok ok 404 ok 404 404 404",
     "reports:association-report-pdf-prepare": "login 404 404 404 404 404 404 404 ok 404",
     "reports:report-file-retry": "login 404 404 404 404 404 ok 404 404 404",
+    "records:bundle-list": "login 404 403 403 403 404 ok 404 404 404",
+}
+
+# The records officer of the official's office: one more column, kept as its own table.
+# They read the office's records (pledges, the audit log, bundles) and act on nobody.
+RECORDS_OFFICER = {
+    "home": "200",
+    "standards": "200",
+    "healthz": "200",
+    "dev-outbox": "404",
+    "dev-outbox-message": "404",
+    "pledge-verify-code": "200",
+    "pledges:pledge-verify": "200",
+    "pledges:registry-list": "200",
+    "pledges:registry-detail": "200",
+    "log:log-home": "200",
+    "log:log-checkpoint": "200",
+    "log:log-leaves": "400",
+    "log:log-inclusion-proof": "200",
+    "log:log-consistency-proof": "400",
+    "help:help-index": "200",
+    "help:help-pledge": "200",
+    "help:help-rating-scale": "200",
+    "help:help-review": "200",
+    "help:help-privacy": "200",
+    "help:help-accessibility": "200",
+    "help:welcome-dismiss": "405",
+    "accounts:invitation-accept": "403",
+    "accounts:my-account": "200",
+    "accounts:my-data": "200",
+    "accounts:my-data-download": "200",
+    "accounts:my-confidential": "405",
+    "accounts:people-list": "403",
+    "accounts:invitation-create": "403",
+    "accounts:invitation-list": "403",
+    "accounts:invitation-resend": "405",
+    "accounts:invitation-revoke": "405",
+    "accounts:membership-update": "403",
+    "accounts:membership-deactivate": "403",
+    "accounts:roster-upload": "403",
+    "accounts:roster-preview": "403",
+    "accounts:audit-log": "200",
+    "accounts:audit-log-csv": "200",
+    "accounts:association-detail": "404",
+    "accounts:association-invitation-create": "404",
+    "accounts:association-office-add": "404",
+    "accounts:association-office-create": "404",
+    "accounts:association-office-remove": "405",
+    "pledges:pledge-list": "200",
+    "pledges:pledge-sign": "200",
+    "pledges:pledge-detail": "200",
+    "pledges:pledge-certificate": "200",
+    "pledges:pledge-withdraw": "403",
+    "pledges:pledge-office": "403",
+    "pledges:pledge-remind": "403",
+    "pledges:pledge-registry-settings": "405",
+    "assessments:assessment-mine": "200",
+    "assessments:assessment-start": "405",
+    "assessments:team-list": "200",
+    "assessments:office-list": "403",
+    "assessments:assessment-detail": "404",
+    "assessments:assessment-results": "404",
+    "assessments:assessment-results-pdf": "404",
+    "assessments:assessment-edit": "404",
+    "assessments:assessment-submit": "404",
+    "assessments:assessment-copy-previous": "405",
+    "assessments:assessment-review": "404",
+    "assessments:assessment-reopen": "405",
+    "assessments:assessment-reassign": "405",
+    "reports:office-report-home": "403",
+    "reports:office-report": "403",
+    "reports:office-report-pdf": "403",
+    "reports:office-report-csv": "403",
+    "reports:office-report-pdf-prepare": "405",
+    "reports:association-list": "200",
+    "reports:association-report": "404",
+    "reports:association-report-pdf": "404",
+    "reports:association-report-csv": "404",
+    "reports:association-report-pdf-prepare": "405",
+    "reports:report-file": "404",
+    "reports:report-file-status": "404",
+    "reports:report-file-retry": "405",
+    "records:bundle-list": "200",
+    "records:bundle-download": "200",
+}
+
+RECORDS_OFFICER_POST_REFUSED = {
+    "accounts:invitation-accept": "403",
+    "accounts:invitation-create": "403",
+    "accounts:invitation-resend": "404",
+    "accounts:invitation-revoke": "404",
+    "accounts:membership-update": "403",
+    "accounts:membership-deactivate": "403",
+    "accounts:roster-upload": "403",
+    "accounts:roster-preview": "403",
+    "accounts:association-invitation-create": "404",
+    "accounts:association-office-add": "404",
+    "accounts:association-office-create": "404",
+    "accounts:association-office-remove": "404",
+    "pledges:pledge-withdraw": "403",
+    "pledges:pledge-remind": "403",
+    "pledges:pledge-registry-settings": "403",
+    "assessments:assessment-edit": "404",
+    "assessments:assessment-submit": "404",
+    "assessments:assessment-copy-previous": "404",
+    "assessments:assessment-review": "404",
+    "assessments:assessment-reopen": "404",
+    "assessments:assessment-reassign": "404",
+    "reports:office-report-pdf-prepare": "403",
+    "reports:association-report-pdf-prepare": "404",
+    "reports:report-file-retry": "404",
 }
 
 
@@ -314,13 +457,18 @@ def _row(line: str) -> dict[str, str]:
     return dict(zip(ROLES, tokens, strict=True))
 
 
-def _cases(table):
-    return [
+def _cases(table, officer_table=None):
+    cases = [
         pytest.param(route, role, expected, id=f"{route}-{role}")
         for route, line in sorted(table.items())
         for role, expected in _row(line).items()
         if expected != "ok"
     ]
+    cases += [
+        pytest.param(route, "records_officer", expected, id=f"{route}-records_officer")
+        for route, expected in sorted((officer_table or {}).items())
+    ]
+    return cases
 
 
 def snapshot() -> dict:
@@ -360,16 +508,21 @@ def test_every_route_has_an_expectation():
     assert routes - EXPECTED.keys() == set(), "routes without an expected answer per role"
     assert EXPECTED.keys() - routes == set(), "expectations for routes that do not exist"
     assert POST_REFUSED.keys() <= routes
+    assert routes - RECORDS_OFFICER.keys() == set(), "routes without the records officer's answer"
+    assert RECORDS_OFFICER.keys() - routes == set()
+    assert RECORDS_OFFICER_POST_REFUSED.keys() <= routes
 
 
-@pytest.mark.parametrize(("route", "role", "expected"), _cases(EXPECTED))
+@pytest.mark.parametrize(("route", "role", "expected"), _cases(EXPECTED, RECORDS_OFFICER))
 def test_get(client, matrix, route, role, expected):
     world, kwargs = matrix
     sign_in(client, world, role)
     assert str(answer(visit(client, kwargs, route))) == expected
 
 
-@pytest.mark.parametrize(("route", "role", "expected"), _cases(POST_REFUSED))
+@pytest.mark.parametrize(
+    ("route", "role", "expected"), _cases(POST_REFUSED, RECORDS_OFFICER_POST_REFUSED)
+)
 def test_refused_post_changes_nothing(client, matrix, route, role, expected):
     world, kwargs = matrix
     sign_in(client, world, role)

@@ -95,7 +95,7 @@ def test_pledge_records_the_address_our_proxy_saw(client, world, cycle, settings
         HTTP_X_FORWARDED_FOR=f"{SPOOFED}, 203.0.113.5",
     )
     assert response.status_code == 302
-    assert Pledge.objects.get().ip_address == "203.0.113.5"
+    assert Pledge.objects.get().personal_value("ip_address") == "203.0.113.5"
 
 
 def test_spoofed_headers_do_not_escape_the_verification_limit(client, db, settings):

@@ -48,10 +48,18 @@ ROUTES = {
     "pledges:pledge-verify": Route("anonymous", query=("code",), examples=25),
     "pledges:registry-list": Route("anonymous"),
     "pledges:registry-detail": Route("anonymous", path=("office_id",)),
+    "log:log-home": Route("anonymous"),
+    "log:log-checkpoint": Route("anonymous"),
+    "log:log-leaves": Route("anonymous", query=("start", "end"), examples=25),
+    "log:log-inclusion-proof": Route(
+        "anonymous", path=("code",), query=("tree_size",), examples=25
+    ),
+    "log:log-consistency-proof": Route("anonymous", query=("first", "second"), examples=25),
     "accounts:invitation-accept": Route(
         "anonymous", path=("token",), fields=("full_name", "password1", "password2"), examples=25
     ),
     "accounts:my-account": Route("official"),
+    "accounts:my-confidential": Route("official", fields=("is_confidential",)),
     "accounts:my-data": Route("official"),
     "accounts:my-data-download": Route("official", path=("kind",), examples=6),
     "accounts:people-list": Route("manager"),
@@ -62,7 +70,7 @@ ROUTES = {
     "accounts:invitation-resend": Route("manager", path=("pk",), fields=()),
     "accounts:invitation-revoke": Route("manager", path=("pk",), fields=()),
     "accounts:membership-update": Route(
-        "manager", path=("pk",), fields=("role", "reports_to"), examples=25
+        "manager", path=("pk",), fields=("role", "reports_to", "is_confidential"), examples=25
     ),
     "accounts:membership-deactivate": Route("manager", path=("pk",), fields=()),
     "accounts:roster-upload": Route("manager", fields=("file",), files=("file",)),
@@ -139,6 +147,22 @@ ROUTES = {
     "reports:report-file": Route("manager", path=("pk",)),
     "reports:report-file-status": Route("manager", path=("pk",)),
     "reports:report-file-retry": Route("manager", path=("pk",), fields=()),
+    "records:bundle-list": Route(
+        "manager",
+        path=("office_id",),
+        fields=(
+            "person",
+            "starts_on",
+            "ends_on",
+            "request_reference",
+            "redact_email",
+            "redact_ip_address",
+            "redact_browser",
+            "redact_confidential",
+        ),
+        examples=25,
+    ),
+    "records:bundle-download": Route("manager", path=("pk",), examples=3),
 }
 
 # Parameters no view reads: sent to every route, they must be ignored.

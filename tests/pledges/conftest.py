@@ -14,6 +14,29 @@ def sign(user, cycle, **kwargs):
     return pledge_sign(user=user, cycle=cycle, **options)[0]
 
 
+def chain_under_rule_1(record):
+    """Append a record as the chain did before salted digests (rule 1): raw values inside."""
+    from django.db import transaction
+
+    from pledges.chain import record_hash
+    from pledges.models import ChainHead, ChainVersion, Pledge
+
+    with transaction.atomic():
+        head, _created = ChainHead.objects.select_for_update().get_or_create(id=1)
+        record.sequence = head.sequence + 1
+        record.previous_hash = head.record_hash
+        record.chain_version = ChainVersion.RAW
+        record.full_clean(exclude=["record_hash"], validate_unique=False)
+        record.record_hash = record_hash(record, record.previous_hash)
+        record.save(force_insert=True)
+        if not isinstance(record, Pledge):
+            record.pledge.withdrawn_at = record.withdrawn_at
+            record.pledge.save(update_fields=["withdrawn_at"])
+        head.sequence, head.record_hash = record.sequence, record.record_hash
+        head.save(update_fields=["sequence", "record_hash"])
+    return record
+
+
 def fresh_login(client, user, *records):
     """Sign in as allauth does, leaving its authentication records in the session."""
     client.force_login(user)

@@ -39,8 +39,8 @@ def test_signing_records_everything_the_pledge_needs(world, cycle):
     assert pledge.office == world.office
     assert pledge.edition == cycle.edition
     assert pledge.consent_text == str(CONSENT_TEXT)
-    assert pledge.ip_address == "2001:db8::1"
-    assert pledge.user_agent == "Firefox"
+    assert pledge.personal_value("ip_address") == "2001:db8::1"
+    assert pledge.personal_value("user_agent") == "Firefox"
     assert pledge.auth_method == "mfa"
     assert pledge.listed_publicly
     text = canonical_pledge_text(cycle.edition, edition_standards(cycle.edition))

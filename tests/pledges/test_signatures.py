@@ -15,9 +15,9 @@ from pledges.chain import CONSENT_TEXT
 from pledges.exports import pledge_certificate_pdf
 from pledges.models import Pledge
 from pledges.selectors import verify_chain
-from pledges.services import pledge_text, pledge_withdraw, pledges_import, reminders_send
+from pledges.services import pledge_text, pledge_withdraw, reminders_send
 
-from .conftest import META, fresh_login, sign
+from .conftest import META, chain_under_rule_1, fresh_login, sign
 
 SIGN = "pledges:pledge-sign"
 
@@ -143,7 +143,7 @@ def _earlier_pledge(world, cycle, typed_name):
         auth_method=Pledge.AuthMethod.PASSWORD,
         text_sha256=pledge_text(cycle)[1],
     )
-    return pledges_import(pledges=[pledge])[0]
+    return chain_under_rule_1(pledge)
 
 
 def test_a_pledge_recorded_before_names_were_compared_keeps_its_hash(client, world, cycle):
