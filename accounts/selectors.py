@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from core.text import code_point, hidden_character
 
 from .models import (
+    CONFIDENTIAL_NAME,
     Association,
     AssociationRole,
     AuditEntry,
@@ -19,6 +20,7 @@ from .models import (
     Office,
     User,
 )
+from .permissions import shown_name
 
 INVITATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -324,9 +326,18 @@ def iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def person_ref(user: User | None) -> dict | None:
-    """Another person as the personal-data export names them."""
-    return {"name": user.full_name, "email": user.email} if user is not None else None
+def person_ref(
+    user: User | None, *, reader: User | None = None, office_id: int | None = None
+) -> dict | None:
+    """Another person as the personal-data export of `reader` names them: a confidential
+    participant by name only if the reader may read it there (see `shown_name`)."""
+    if user is None:
+        return None
+    if reader is not None and user.is_confidential:
+        name = shown_name(user, reader, office_id=office_id)
+        if name == str(CONFIDENTIAL_NAME):
+            return {"name": name, "email": ""}
+    return {"name": user.full_name, "email": user.email}
 
 
 def _personal_profile(user: User) -> dict:
@@ -360,7 +371,7 @@ def _personal_memberships(user: User) -> list[dict]:
         {
             "office": str(m.office),
             "role": m.get_role_display(),
-            "reports_to": person_ref(m.reports_to),
+            "reports_to": person_ref(m.reports_to, reader=user, office_id=m.office_id),
             "started_at": iso(m.started_at),
             "ended_at": iso(m.ended_at),
         }
@@ -383,7 +394,7 @@ def _personal_invitations(user: User) -> list[dict]:
         {
             "to": str(i.target),
             "role": str(i.role_label),
-            "invited_by": person_ref(i.invited_by),
+            "invited_by": person_ref(i.invited_by, reader=user, office_id=i.office_id),
             "sent_at": iso(i.created_at),
             "expires_at": iso(i.expires_at),
             "accepted_at": iso(i.accepted_at),

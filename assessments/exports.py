@@ -5,6 +5,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
+from accounts.models import User
+from accounts.permissions import shown_name
 from core.documents import pdf_from_html, static_fetcher
 
 from . import selectors
@@ -63,8 +65,10 @@ def chart(data: selectors.Results) -> dict:
 _static_fetcher = static_fetcher
 
 
-def results_pdf(assessment: Assessment) -> tuple[str, str, bytes]:
-    """The personal results as a tagged PDF: (filename, content type, bytes)."""
+def results_pdf(assessment: Assessment, *, viewer: User | None = None) -> tuple[str, str, bytes]:
+    """The personal results as a tagged PDF: (filename, content type, bytes), naming
+    people as `viewer` (by default the person) may read their names."""
+    viewer = viewer or assessment.user
     data = selectors.results(assessment)
     language = assessment.user.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -76,9 +80,11 @@ def results_pdf(assessment: Assessment) -> tuple[str, str, bytes]:
                 "chart": chart(data),
                 "generated_at": timezone.now(),
                 "language": language,
+                "user": viewer,
             },
         )
     content = pdf_from_html(html)
-    person = slugify(assessment.user.full_name) or str(assessment.user_id)
+    name = shown_name(assessment.user, viewer, office_id=assessment.office_id)
+    person = slugify(name) or str(assessment.user_id)
     filename = f"assessment-{person}-{slugify(assessment.cycle.name)}.pdf"
     return filename, "application/pdf", content

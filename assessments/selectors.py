@@ -329,8 +329,9 @@ def results(assessment: Assessment) -> Results:
 # ----------------------------------------------------------------------------- personal data
 
 
-def _personal_records(ids: list[int]) -> dict[int, dict]:
-    """Each assessment's answers, goals, transitions and reviews (four queries)."""
+def _personal_records(ids: list[int], *, reader: User, offices: dict[int, int]) -> dict[int, dict]:
+    """Each assessment's answers, goals, transitions and reviews (four queries); people
+    named as `reader` may read their names in the assessment's office (`offices`)."""
     records = {pk: {"responses": [], "goals": [], "transitions": [], "reviews": []} for pk in ids}
     responses = ItemResponse.objects.filter(assessment__in=ids).select_related("item__standard")
     for r in responses.order_by("item__position"):
@@ -362,7 +363,7 @@ def _personal_records(ids: list[int]) -> dict[int, dict]:
                 "action": t.get_action_display(),
                 "from": t.from_state,
                 "to": t.to_state,
-                "by": person_ref(t.by),
+                "by": person_ref(t.by, reader=reader, office_id=offices[t.assessment_id]),
                 "at": iso(t.at),
                 "note": t.note,
             }
@@ -370,7 +371,9 @@ def _personal_records(ids: list[int]) -> dict[int, dict]:
     for rv in _personal_reviews(ids):
         records[rv.assessment_id]["reviews"].append(
             {
-                "reviewer": person_ref(rv.reviewer),
+                "reviewer": person_ref(
+                    rv.reviewer, reader=reader, office_id=offices[rv.assessment_id]
+                ),
                 "decision": rv.get_decision_display(),
                 "note": rv.note,
                 "version_reviewed": rv.assessment_version,
@@ -400,14 +403,16 @@ def personal_assessments(user: User) -> list[dict]:
         .select_related("office", "cycle__edition", "reviewer")
         .order_by("cycle__opens_on", "pk")
     )
-    records = _personal_records([a.pk for a in assessments])
+    records = _personal_records(
+        [a.pk for a in assessments], reader=user, offices={a.pk: a.office_id for a in assessments}
+    )
     return [
         {
             "cycle": a.cycle.name,
             "edition_language": a.cycle.edition.language,  # of the item titles below
             "office": str(a.office),
             "state": a.get_state_display(),
-            "reviewer": person_ref(a.reviewer),
+            "reviewer": person_ref(a.reviewer, reader=user, office_id=a.office_id),
             "created_at": iso(a.created_at),
             "submitted_at": iso(a.submitted_at),
             "accepted_at": iso(a.accepted_at),

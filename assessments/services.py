@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import Membership, User
+from accounts.permissions import shown_name
 from core.mail import send_templated_email
 from pledges.models import ApplicationItem, Cycle
 from pledges.selectors import previous_cycle
@@ -183,6 +184,14 @@ def _email_people(
         if person is None or person.pk in seen or not person.email:
             continue
         seen.add(person.pk)
+
+        # Names as this recipient may read them: a confidential participant's only for
+        # themselves and their office's manager and records officer.
+        def name(someone, recipient=person):
+            if someone is None:
+                return ""
+            return shown_name(someone, recipient, office_id=assessment.office_id)
+
         send_templated_email(
             to=person.email,
             template=f"assessments/email/{template}",
@@ -191,6 +200,9 @@ def _email_people(
                 "recipient": person,
                 "assessment": assessment,
                 "official": assessment.user,
+                "official_name": name(assessment.user),
+                "by_name": name(by),
+                "reviewer_name": name(assessment.reviewer if assessment.reviewer_id else None),
                 "cycle": assessment.cycle,
                 "by": by,
                 "note": note,

@@ -353,7 +353,7 @@ def assessment_results(request, pk):
 @require_GET
 def assessment_results_pdf(request, pk):
     assessment = assessment_for_viewer(request.user, pk)
-    return attachment(*exports.results_pdf(assessment))
+    return attachment(*exports.results_pdf(assessment, viewer=request.user))
 
 
 def _review_groups(data: selectors.Results, form: ReviewForm) -> list[dict]:

@@ -259,8 +259,11 @@ def _certificates(pledges: list[Pledge], r: Redactor) -> tuple[dict[str, bytes],
     return files, withheld
 
 
-def _cover_letter(bundle: RecordsBundle, *, counts: dict, paths: list[str]) -> bytes:
-    with translation.override(bundle.language):
+def _cover_letter(
+    bundle: RecordsBundle, *, counts: dict, paths: list[str], prepared_at: datetime.datetime
+) -> bytes:
+    # The letter says its times are in UTC: render them in UTC, not the site's zone.
+    with translation.override(bundle.language), timezone.override(datetime.UTC):
         html = render_to_string(
             "records/bundle_cover_letter.html",
             {
@@ -268,7 +271,7 @@ def _cover_letter(bundle: RecordsBundle, *, counts: dict, paths: list[str]) -> b
                 "counts": counts,
                 "paths": paths,
                 "language": bundle.language,
-                "prepared_at": timezone.now(),
+                "prepared_at": prepared_at,
             },
         )
         reason = _("Records-request bundle of %(office)s") % {"office": bundle.office.name}
@@ -296,12 +299,15 @@ def bundle_files(bundle: RecordsBundle) -> dict[str, bytes]:
         "withheld": len(withheld),
     }
     paths = sorted([*files, "cover-letter.pdf", "manifest.json"])
-    files["cover-letter.pdf"] = _cover_letter(bundle, counts=counts, paths=paths)
-    files["manifest.json"] = _json_bytes(_manifest(bundle, files, counts, withheld))
+    now = timezone.now()
+    files["cover-letter.pdf"] = _cover_letter(bundle, counts=counts, paths=paths, prepared_at=now)
+    files["manifest.json"] = _json_bytes(_manifest(bundle, files, counts, withheld, now))
     return files
 
 
-def _manifest(bundle: RecordsBundle, files: dict[str, bytes], counts, withheld) -> dict:
+def _manifest(
+    bundle: RecordsBundle, files: dict[str, bytes], counts, withheld, prepared_at
+) -> dict:
     return {
         "office": {"id": bundle.office_id, "name": bundle.office.name},
         "scope": {
@@ -311,7 +317,7 @@ def _manifest(bundle: RecordsBundle, files: dict[str, bytes], counts, withheld) 
         },
         "request_reference": bundle.request_reference,
         "prepared_by": bundle.requested_by.email,
-        "prepared_at": _utc(timezone.now()),
+        "prepared_at": _utc(prepared_at),
         "redactions": bundle.redactions,
         "counts": counts,
         "withheld": withheld,

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Office, User
 from accounts.permissions import reads_office_records
 
-from .models import RecordsBundle
+from .models import LegalHold, RecordsBundle
 
 
 def bundle_office(user: User, office_id: int) -> Office:
@@ -27,3 +27,15 @@ def bundle_for(user: User, pk) -> RecordsBundle:
     if bundle is None or not reads_office_records(user, bundle.office_id):
         raise Http404(_("No such bundle."))
     return bundle
+
+
+def office_hold_for(user: User, pk) -> LegalHold:
+    """A hold placed on the user's own office, which its manager or records officer may
+    lift; 404 for any other hold (another office's, a person's or a date range's alone,
+    which only a site administrator lifts), 403 for the office's other staff."""
+    hold = LegalHold.objects.select_related("office").filter(pk=pk).first()
+    membership = user.active_membership if user.is_authenticated else None
+    if hold is None or membership is None or hold.office_id != membership.office_id:
+        raise Http404(_("No such hold."))
+    bundle_office(user, hold.office_id)
+    return hold

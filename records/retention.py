@@ -196,12 +196,12 @@ def _sign_in_evidence(cutoff, audit_cutoff) -> Iterator[Item]:
             persons=_audit_persons(actor, object_type, object_id),
         )
     # Sign-in sessions (allauth) long over: their address and browser go with the row.
-    offices = _offices_by_person()
-    sessions = (
+    sessions = list(
         UserSession.objects.filter(last_seen_at__lt=cutoff)
         .values_list("pk", "created_at", "last_seen_at", "user_id")
         .order_by("pk")
     )
+    offices = _offices_by_person({user for *_fields, user in sessions})
     for pk, created_at, last_seen_at, user in sessions:
         yield Item(
             record_type=Type.SIGN_IN_EVIDENCE,
@@ -231,10 +231,14 @@ def _audit_persons(actor, object_type: str, object_id: str) -> frozenset:
     return _ids(actor, subject)
 
 
-def _offices_by_person() -> dict[int, frozenset]:
-    """Every office each person has belonged to, for holds on records without an office."""
+def _offices_by_person(user_ids: set[int]) -> dict[int, frozenset]:
+    """Every office each of these people has belonged to, for holds on records without an
+    office (read only for the records due, not for everyone)."""
     offices: dict[int, set] = {}
-    for user, office in Membership.objects.values_list("user_id", "office_id"):
+    if not user_ids:
+        return {}
+    memberships = Membership.objects.filter(user_id__in=user_ids)
+    for user, office in memberships.values_list("user_id", "office_id"):
         offices.setdefault(user, set()).add(office)
     return {user: frozenset(ids) for user, ids in offices.items()}
 

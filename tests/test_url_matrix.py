@@ -21,6 +21,7 @@ from pledges.models import Pledge, PledgeWithdrawal
 from pledges.services import pledge_withdraw
 from pledges.transparency import checkpoint_publish
 from records.models import RecordsBundle
+from records.retention import hold_place
 from reports.models import ReportFile
 
 from .factories import MembershipFactory
@@ -120,6 +121,7 @@ def matrix(world, cycle, _no_throttle):
         finished_at=timezone.now(),
         expires_at=timezone.now() + timezone.timedelta(days=7),
     )
+    hold = hold_place(by=world.manager, reason="Records request 2026-114", office=world.office)
     membership = world.official.active_membership
     office, association = world.office.pk, world.association.pk
     kwargs = {
@@ -155,6 +157,9 @@ def matrix(world, cycle, _no_throttle):
         "reports:report-file-status": {"pk": report_file.pk},
         "records:bundle-list": {"office_id": office},
         "records:bundle-download": {"pk": bundle.pk},
+        "records:retention": {"office_id": office},
+        "records:hold-lift": {"pk": hold.pk},
+        "records:bundle-status": {"pk": bundle.pk},
     }
     for name in (
         "copy-previous",
@@ -304,6 +309,10 @@ EXPECTED = {
     # 403; anyone outside it 404.
     "records:bundle-list": "login 404 403 403 403 404 200 404 404 404",
     "records:bundle-download": "login 404 404 404 404 404 200 404 404 404",
+    # Retention and legal holds: the same people; a hold is lifted by POST only.
+    "records:retention": "login 404 403 403 403 404 200 404 404 404",
+    "records:hold-lift": POST_ONLY,
+    "records:bundle-status": "login 404 404 404 404 404 200 404 404 404",
 }
 
 # An empty POST from each role that must be refused; "ok" marks those allowed to post
@@ -338,6 +347,8 @@ POST_REFUSED = {
     "reports:association-report-pdf-prepare": "login 404 404 404 404 404 404 404 ok 404",
     "reports:report-file-retry": "login 404 404 404 404 404 ok 404 404 404",
     "records:bundle-list": "login 404 403 403 403 404 ok 404 404 404",
+    "records:retention": "login 404 403 403 403 404 ok 404 404 404",
+    "records:hold-lift": "login 404 403 403 403 404 ok 404 404 404",
 }
 
 # The records officer of the official's office: one more column, kept as its own table.
@@ -421,6 +432,9 @@ RECORDS_OFFICER = {
     "reports:report-file-retry": "405",
     "records:bundle-list": "200",
     "records:bundle-download": "200",
+    "records:retention": "200",
+    "records:hold-lift": "405",
+    "records:bundle-status": "200",
 }
 
 RECORDS_OFFICER_POST_REFUSED = {

@@ -163,6 +163,11 @@ ROUTES = {
         examples=25,
     ),
     "records:bundle-download": Route("manager", path=("pk",), examples=3),
+    "records:retention": Route(
+        "manager", path=("office_id",), fields=("person", "starts_on", "ends_on", "reason")
+    ),
+    "records:hold-lift": Route("manager", path=("pk",), fields=("lift_reason",)),
+    "records:bundle-status": Route("manager", path=("pk",)),
 }
 
 # Parameters no view reads: sent to every route, they must be ignored.

@@ -29,10 +29,11 @@ class Command(BaseCommand):
         counts = ", ".join(f"{kind} {count}" for kind, count in plan.counts().items())
         held = sum(plan.held_counts().values())
         verb = "Would erase" if dry_run else "Erased"
-        self.stdout.write(f"{verb}: {counts}. Kept under legal hold: {held}.")
         if plan.not_erasable:
             self.stdout.write(
                 f"{plan.not_erasable} pledge records past the period were signed before "
                 "personal data could be erased: their IP address and browser are part of "
                 "their hash and stay."
             )
+        # The counts come last: `run_daily_jobs` reports each job by its last line.
+        self.stdout.write(f"{verb}: {counts}. Kept under legal hold: {held}.")
