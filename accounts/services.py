@@ -14,6 +14,7 @@ from core.mail import send_templated_email
 
 from .audit import audit_own, audit_record
 from .models import (
+    CONFIDENTIAL_NAME,
     PENDING_INVITATION_EXISTS,
     Association,
     AssociationRole,
@@ -90,7 +91,10 @@ def _send_invitation(invitation: Invitation) -> None:
             "invitation": invitation,
             "target": str(invitation.target),
             "role": invitation.role_label,
-            "inviter": invitation.invited_by.full_name or invitation.invited_by.email,
+            # The invitee is not yet of the office: a confidential inviter stays unnamed.
+            "inviter": CONFIDENTIAL_NAME
+            if invitation.invited_by.is_confidential
+            else invitation.invited_by.full_name or invitation.invited_by.email,
             "path": reverse("accounts:invitation-accept", args=[invitation.token]),
             "has_account": existing is not None and existing.is_active,
         },

@@ -17,15 +17,18 @@ from .invitations import seed_invitations
 from .mfa import seed_demo_authenticators
 from .people import seed_people
 from .pledges import seed_pledges
+from .records import seed_records
 
 
 @transaction.atomic
 def seed(edition: Edition) -> Demo:
-    """Create (or find) the demo: people, pledges, assessments, invitations, second steps."""
+    """Create (or find) the demo: people, pledges, assessments, invitations, records,
+    second steps."""
     demo = seed_people(cycles=_cycles(edition))
     seed_pledges(demo)
     seed_assessments(demo)
     seed_invitations(demo)
+    seed_records(demo)
     # Privileged accounts must sign in with a second step: they share one documented
     # demo authenticator (`manage.py demo_mfa_code <email>` prints its code).
     seed_demo_authenticators(User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}"))

@@ -260,7 +260,12 @@ def _certificates(pledges: list[Pledge], r: Redactor) -> tuple[dict[str, bytes],
 
 
 def _cover_letter(
-    bundle: RecordsBundle, *, counts: dict, paths: list[str], prepared_at: datetime.datetime
+    bundle: RecordsBundle,
+    *,
+    counts: dict,
+    paths: list[str],
+    prepared_at: datetime.datetime,
+    prepared_by: str,
 ) -> bytes:
     # The letter says its times are in UTC: render them in UTC, not the site's zone.
     with translation.override(bundle.language), timezone.override(datetime.UTC):
@@ -272,6 +277,7 @@ def _cover_letter(
                 "paths": paths,
                 "language": bundle.language,
                 "prepared_at": prepared_at,
+                "prepared_by": prepared_by,
             },
         )
         reason = _("Records-request bundle of %(office)s") % {"office": bundle.office.name}
@@ -300,13 +306,23 @@ def bundle_files(bundle: RecordsBundle) -> dict[str, bytes]:
     }
     paths = sorted([*files, "cover-letter.pdf", "manifest.json"])
     now = timezone.now()
-    files["cover-letter.pdf"] = _cover_letter(bundle, counts=counts, paths=paths, prepared_at=now)
-    files["manifest.json"] = _json_bytes(_manifest(bundle, files, counts, withheld, now))
+    # Who prepared it goes to the requester too: redacted like everyone in the files.
+    preparer = bundle.requested_by
+    prepared_by = {
+        "name": redactor.name(preparer.pk, preparer.full_name),
+        "email": redactor.email(preparer.pk, preparer.email),
+    }
+    files["cover-letter.pdf"] = _cover_letter(
+        bundle, counts=counts, paths=paths, prepared_at=now, prepared_by=prepared_by["name"]
+    )
+    files["manifest.json"] = _json_bytes(
+        _manifest(bundle, files, counts, withheld, now, prepared_by)
+    )
     return files
 
 
 def _manifest(
-    bundle: RecordsBundle, files: dict[str, bytes], counts, withheld, prepared_at
+    bundle: RecordsBundle, files: dict[str, bytes], counts, withheld, prepared_at, prepared_by
 ) -> dict:
     return {
         "office": {"id": bundle.office_id, "name": bundle.office.name},
@@ -316,7 +332,7 @@ def _manifest(
             "ends_on": bundle.ends_on.isoformat() if bundle.ends_on else None,
         },
         "request_reference": bundle.request_reference,
-        "prepared_by": bundle.requested_by.email,
+        "prepared_by": prepared_by,
         "prepared_at": _utc(prepared_at),
         "redactions": bundle.redactions,
         "counts": counts,

@@ -33,6 +33,27 @@ def accept_url(invitation):
 # Services
 
 
+def test_a_confidential_inviter_is_not_named_to_the_invitee(
+    world, django_capture_on_commit_callbacks
+):
+    """The invitee is not yet of the office: they may not read a confidential name."""
+    world.manager.is_confidential = True
+    world.manager.save(update_fields=["is_confidential"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_create(
+            office=world.office,
+            email="jordan.lee@example.org",
+            full_name="Jordan Lee",
+            role=Membership.Role.OFFICIAL,
+            reports_to=world.supervisor,
+            invited_by=world.manager,
+        )
+    (message,) = mail.outbox
+    text = message.subject + message.body + "".join(c for c, _t in message.alternatives)
+    assert world.manager.full_name not in text and world.manager.email not in text
+    assert "A confidential participant has invited you" in message.body
+
+
 def test_invitation_create_sends_the_link_after_commit(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         invitation = services.invitation_create(

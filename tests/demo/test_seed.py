@@ -125,3 +125,21 @@ def test_the_demo_shows_real_figures_suppression_and_a_benchmark(edition):
     assert Assessment.objects.count() == counts
     assert Pledge.objects.count() == pledges
     assert snapshot() == before
+
+
+def test_the_demo_has_a_confidential_participant_and_a_legal_hold_once(edition, client):
+    from records.models import LegalHold
+
+    result = seed(edition)
+    (confidential,) = User.objects.filter(is_confidential=True)
+    assert confidential.active_membership.office == result.offices["maple"]
+    response = client.get(f"/pledges/registry/{result.offices['maple'].pk}/")
+    page = response.content.decode()
+    assert "a confidential participant" in page and confidential.full_name not in page
+    (hold,) = LegalHold.objects.all()
+    assert hold.office == result.offices["riverside"] and hold.lifted_at is None
+    entries = AuditEntry.objects.count()
+    seed(edition)
+    assert LegalHold.objects.count() == 1
+    assert User.objects.filter(is_confidential=True).count() == 1
+    assert AuditEntry.objects.count() == entries

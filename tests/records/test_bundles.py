@@ -131,7 +131,8 @@ def test_redactions_are_applied_and_listed(
     everything = b"".join(
         archive.read(name) for name in archive.namelist() if not name.endswith(".pdf")
     ).decode("utf-8")
-    for secret in (world.official.email, world.colleague.email, "203.0.113.7", "pytest-browser"):
+    secrets = (world.official.email, world.colleague.email, world.manager.email)
+    for secret in (*secrets, "203.0.113.7", "pytest-browser"):
         assert secret not in everything
     assert "Olivia Chen" not in everything
     rows = {r["verification_code"]: r for r in _csv(archive, "pledges.csv")}
@@ -143,6 +144,27 @@ def test_redactions_are_applied_and_listed(
     assert {"pledge": pledge.code_display, "reason": "confidential_participant"} in manifest[
         "withheld"
     ]
+
+
+def test_a_confidential_preparer_is_not_named_to_the_requester(
+    client, world, office_records, django_capture_on_commit_callbacks
+):
+    """The cover letter and the manifest go to whoever asked for the records: the manager
+    who prepared them, if confidential, is not named there."""
+    world.manager.is_confidential = True
+    world.manager.save(update_fields=["is_confidential"])
+    fresh_login(client, world.manager)
+    _prepare(client, world, ALL_REDACTED, django_capture_on_commit_callbacks)
+    archive = _download(client, RecordsBundle.objects.get())
+    letter = " ".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(archive.read("cover-letter.pdf"))).pages
+    )
+    manifest = archive.read("manifest.json").decode()
+    for text in (" ".join(letter.split()), manifest):
+        assert world.manager.full_name not in text
+        assert world.manager.email not in text
+    assert str(CONFIDENTIAL_NAME) in " ".join(letter.split())
 
 
 def test_without_redactions_the_records_are_whole(
