@@ -199,10 +199,11 @@ def generate(cycle, items) -> dict:
                 user_t,
                 [
                     *("id", "password", "is_superuser", "email", "full_name"),
-                    *("preferred_language", "is_active", "is_staff", "date_joined"),
+                    *("preferred_language", "is_active", "is_staff", "is_confidential"),
+                    "date_joined",
                 ],
                 (
-                    f"{u}\t{password}\tf\tb{u}@bench.test\tBench Person {u}\ten\tt\tf\t{now}\n"
+                    f"{u}\t{password}\tf\tb{u}@bench.test\tBench Person {u}\ten\tt\tf\tf\t{now}\n"
                     for u, _o, _r, _s in people
                 ),
             )
