@@ -25,6 +25,11 @@ def is_manager_of(user: User, office: Office) -> bool:
     )
 
 
+# Who reads an office's records (pledges, audit entries, bundles, holds) and the names of
+# its confidential participants.
+RECORDS_READERS = (Membership.Role.MANAGER, Membership.Role.RECORDS_OFFICER)
+
+
 def reads_office_records(viewer: User, office_id: int | None) -> bool:
     """Whether the viewer is the office's manager or its records officer: they read its
     records, and the names of its confidential participants."""
@@ -33,7 +38,7 @@ def reads_office_records(viewer: User, office_id: int | None) -> bool:
         office_id is not None
         and membership is not None
         and membership.office_id == office_id
-        and membership.role in (Membership.Role.MANAGER, Membership.Role.RECORDS_OFFICER)
+        and membership.role in RECORDS_READERS
     )
 
 

@@ -8,28 +8,48 @@ from accounts.forms import SupervisorChoiceField
 from .bundles import bundle_people
 
 
-class BundleForm(forms.Form):
-    """What a records-request bundle holds: its scope and the redactions applied."""
+class _ScopeForm(forms.Form):
+    """Records of the office: one person or everyone, between two dates (each optional)."""
 
     person = SupervisorChoiceField(
         label=_("Person"),
         queryset=None,
         required=False,
         empty_label=_("Everyone in the office"),
-        help_text=_("Leave empty for the whole office."),
     )
     starts_on = forms.DateField(
-        label=_("Records from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("First day included (UTC). Leave empty to start at the beginning."),
+        label=_("Records from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     ends_on = forms.DateField(
-        label=_("Records until"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Last day included (UTC). Leave empty to include everything until today."),
+        label=_("Records until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    # Per form: what an empty field means.
+    help_texts: dict = {}
+
+    def __init__(self, *args, user, office, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.office = office
+        self.fields["person"].queryset = bundle_people(office)
+        for name, text in self.help_texts.items():
+            self.fields[name].help_text = text
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("The range ends before it starts."))
+        return cleaned
+
+
+class BundleForm(_ScopeForm):
+    """What a records-request bundle holds: its scope and the redactions applied."""
+
+    help_texts = {
+        "person": _("Leave empty for the whole office."),
+        "starts_on": _("First day included (UTC). Leave empty to start at the beginning."),
+        "ends_on": _("Last day included (UTC). Leave empty to include everything until today."),
+    }
     request_reference = forms.CharField(
         label=_("Request reference"),
         max_length=100,
@@ -56,10 +76,7 @@ class BundleForm(forms.Form):
     )
 
     def __init__(self, *args, user, office, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.office = office
-        self.fields["person"].queryset = bundle_people(office)
+        super().__init__(*args, user=user, office=office, **kwargs)
         helper = FormHelper()
         helper.attrs = {"novalidate": "", "data-submit-once": ""}
         helper.layout = Layout(
@@ -75,40 +92,19 @@ class BundleForm(forms.Form):
         helper.add_input(Submit("submit", _("Prepare the bundle")))
         self.helper = helper
 
-    def clean(self):
-        cleaned = super().clean()
-        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
-        if starts_on and ends_on and ends_on < starts_on:
-            self.add_error("ends_on", _("The range ends before it starts."))
-        return cleaned
-
 
 # --- Legal holds placed and lifted by the office -----------------------------------------
 
 
-class HoldForm(forms.Form):
+class HoldForm(_ScopeForm):
     """A legal hold on the office's records: the whole office or one person, a date range
     if wanted, and why."""
 
-    person = SupervisorChoiceField(
-        label=_("Person"),
-        queryset=None,
-        required=False,
-        empty_label=_("Everyone in the office"),
-        help_text=_("Leave empty to hold the records of the whole office."),
-    )
-    starts_on = forms.DateField(
-        label=_("Records from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Leave empty to hold records from the beginning."),
-    )
-    ends_on = forms.DateField(
-        label=_("Records until"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Leave empty to hold records until the hold is lifted."),
-    )
+    help_texts = {
+        "person": _("Leave empty to hold the records of the whole office."),
+        "starts_on": _("Leave empty to hold records from the beginning."),
+        "ends_on": _("Leave empty to hold records until the hold is lifted."),
+    }
     reason = forms.CharField(
         label=_("Reason"),
         max_length=2000,
@@ -117,20 +113,10 @@ class HoldForm(forms.Form):
     )
 
     def __init__(self, *args, user, office, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.office = office
-        self.fields["person"].queryset = bundle_people(office)
+        super().__init__(*args, user=user, office=office, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-
-    def clean(self):
-        cleaned = super().clean()
-        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
-        if starts_on and ends_on and ends_on < starts_on:
-            self.add_error("ends_on", _("The range ends before it starts."))
-        return cleaned
 
 
 class HoldLiftForm(forms.Form):

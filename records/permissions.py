@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Office, User
-from accounts.permissions import reads_office_records
+from accounts.models import Office, User
+from accounts.permissions import RECORDS_READERS, reads_office_records
 
 from .models import LegalHold, RecordsBundle
 
@@ -16,7 +16,7 @@ def bundle_office(user: User, office_id: int) -> Office:
     membership = user.active_membership if user.is_authenticated else None
     if membership is None or membership.office_id != office_id:
         raise Http404(_("No such office."))
-    if membership.role not in (Membership.Role.MANAGER, Membership.Role.RECORDS_OFFICER):
+    if membership.role not in RECORDS_READERS:
         raise PermissionDenied(_("Only an office manager or records officer can do this."))
     return membership.office
 
