@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 from core.text import validate_name_text
 
@@ -61,7 +62,13 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with their email address."""
 
-    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    # Election workers joining at a signing session may have no email address: they are
+    # known by their office's roster and, where given, a phone number. Every other person
+    # signs in with their email address.
+    email = models.EmailField(
+        _("email address"), max_length=254, unique=True, null=True, blank=True
+    )
+    phone = PhoneNumberField(_("mobile phone"), blank=True)
     full_name = models.CharField(_("full name"), max_length=150, validators=[validate_name_text])
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
@@ -94,16 +101,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["full_name", "email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(
+                fields=["phone"], condition=~Q(phone=""), name="user_phone_unique"
+            ),
+            models.CheckConstraint(condition=~Q(email=""), name="user_email_null_not_empty"),
         ]
 
     def __str__(self):
-        return self.full_name or self.email
+        return self.full_name or self.email or str(self.phone)
 
     def get_full_name(self):
         return self.full_name
 
     def get_short_name(self):
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        return self.full_name.split(" ")[0] if self.full_name else (self.email or "")
 
     @cached_property
     def active_membership(self):
@@ -214,6 +225,9 @@ class Membership(models.Model):
         # Reads the office's records (pledges, withdrawals, audit entries, bundles) to
         # answer records requests; acts on nobody.
         RECORDS_OFFICER = "records_officer", _("Records officer")
+        # Seasonal staff (poll workers): sign the pledge and any oath addendum, are never
+        # asked for the self-assessment and are counted apart in reports.
+        ELECTION_WORKER = "election_worker", _("Election worker")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
@@ -246,7 +260,15 @@ class Membership(models.Model):
                 name="membership_one_active_per_user",
             ),
             models.CheckConstraint(
-                condition=Q(role__in=["official", "supervisor", "manager", "records_officer"]),
+                condition=Q(
+                    role__in=[
+                        "official",
+                        "supervisor",
+                        "manager",
+                        "records_officer",
+                        "election_worker",
+                    ]
+                ),
                 name="membership_role_valid",
             ),
             models.CheckConstraint(

@@ -102,10 +102,13 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks_db",
+    "phonenumber_field",
     # The portal's own apps, bottom floor first (docs/architecture.md).
     "core",
     "accounts",
     "pledges",
+    "signing",
+    "education",
     "assessments",
     "reports",
     "records",
@@ -268,6 +271,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 # django-allauth: email sign-in, verified addresses, invitation-only sign-up.
+# Phone numbers are kept in E.164; a number typed without "+1" is read as a US number.
+PHONENUMBER_DEFAULT_REGION = "US"
+PHONENUMBER_DB_FORMAT = "E164"
+
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

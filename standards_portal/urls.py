@@ -28,6 +28,8 @@ urlpatterns = [
     path("pledges/", include("pledges.urls")),
     path("v/<str:code>", pledge_views.pledge_verify_code, name="pledge-verify-code"),
     path("log/", include(pledge_urls.log_urlpatterns)),
+    path("sessions/", include("signing.urls")),
+    path("education/", include("education.urls")),
     path("assessments/", include("assessments.urls")),
     path("reports/", include("reports.urls")),
     path("records/", include("records.urls")),

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Association, Membership, Office
 from assessments.models import SUMMARY_VALUES, ItemSummary, ParticipationSummary
 from assessments.selectors import rating_scale, standards_with_items
+from core import suppression
 from pledges.models import Cycle, Pledge, RatingLevel, Standard
 
-from .. import suppression
 from .figures import (
     RATED,
     Counts,

@@ -26,10 +26,9 @@ from django.db.models.lookups import GreaterThanOrEqual
 
 from accounts.models import Association
 from assessments.models import SUMMARY_VALUES, ItemResponse, ItemSummary, ParticipationSummary
+from core.suppression import minimum
 from pledges.models import ApplicationItem, Cycle, Standard
 from pledges.selectors import previous_cycle
-
-from ..suppression import minimum
 
 HIGHLIGHTS = 5  # strongest items, items most in need of training, largest gaps
 

@@ -16,9 +16,9 @@ from accounts.models import Membership, Office, User
 from accounts.selectors import staff_listed
 from assessments.models import Assessment, ItemResponse, ParticipationSummary, Review, ReviewItem
 from assessments.selectors import rating_scale, standards_with_items
+from core import suppression
 from pledges.models import ApplicationItem, Cycle, Pledge, RatingLevel, Standard
 
-from .. import suppression
 from .figures import (
     HIGHLIGHTS,
     Counts,

@@ -1,4 +1,4 @@
-from reports.suppression import hidden_cells, too_small
+from core.suppression import hidden_cells, too_small
 
 
 def test_groups_of_four_are_too_small_and_five_are_not():

@@ -1,0 +1,3 @@
+"""education models"""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,3 @@
+"""signing models"""
+
+from django.db import models  # noqa: F401
