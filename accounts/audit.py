@@ -54,7 +54,8 @@ def audit_record(
     return AuditEntry.objects.create(
         action=action,
         actor=actor,
-        actor_label=(actor.email if actor is not None else ""),
+        # A person known by name and phone only (an election worker) is recorded so.
+        actor_label=(actor.email or str(actor))[:254] if actor is not None else "",
         office=office,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

@@ -25,9 +25,15 @@ def _helper(submit_label, *, form_tag=True) -> FormHelper:
     return helper
 
 
+ROLE_HELP = _(
+    "An election worker is seasonal staff, such as a poll worker: they sign the pledge "
+    "but are never asked for the self-assessment, and reports count them apart."
+)
+
+
 class SupervisorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.full_name} ({obj.email})"
+        return f"{obj.full_name} ({obj.email or obj.phone or '—'})"
 
 
 def reports_to_field() -> SupervisorChoiceField:
@@ -47,7 +53,10 @@ class InvitationForm(forms.Form):
     )
     email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(
-        label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.OFFICIAL
+        label=_("Role"),
+        choices=Membership.Role.choices,
+        initial=Membership.Role.OFFICIAL,
+        help_text=ROLE_HELP,
     )
     reports_to = reports_to_field()
 
@@ -66,7 +75,10 @@ class InvitationForm(forms.Form):
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Roster file (CSV)"),
-        help_text=_("Columns: name, email, role, reports_to_email. UTF-8, with a header line."),
+        help_text=_(
+            "Columns: name, email, role, and optionally phone and reports_to_email. UTF-8, "
+            "with a header line."
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -114,7 +126,7 @@ def confidential_field() -> forms.BooleanField:
 
 
 class MembershipForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, help_text=ROLE_HELP)
     reports_to = reports_to_field()
     is_confidential = confidential_field()
 
@@ -154,6 +166,34 @@ class ConfirmForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+
+
+class ElectionWorkersDeactivateForm(forms.Form):
+    """End election-worker memberships at once: those ticked (`chosen`), or else every one
+    the search finds, whose number the manager saw (`expected`)."""
+
+    expected = forms.IntegerField(min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
+    chosen = forms.ModelMultipleChoiceField(
+        label=_("Election workers"), queryset=Membership.objects.none(), required=False
+    )
+
+    def __init__(self, *args, user, office, q: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        from .selectors import current_election_workers
+
+        self.fields["chosen"].queryset = current_election_workers(office, q=q)
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = cleaned.get("chosen")
+        cleaned["chosen"] = [m.pk for m in chosen] if chosen else []
+        if cleaned["chosen"]:
+            cleaned["expected"] = len(cleaned["chosen"])
+        elif cleaned.get("expected") == 0 and "chosen" not in self.errors:
+            raise forms.ValidationError(
+                _("Tick at least one election worker, or use the button above.")
+            )
+        return cleaned
 
 
 class InvitationAcceptForm(forms.Form):

@@ -480,6 +480,13 @@ class AuditEntry(models.Model):
         PLEDGE_REMINDER_SENT = "pledge.reminder_sent", _("Pledge reminders sent")
         PLEDGE_CYCLE_CLOSED = "pledge.cycle_closed", _("Cycle closed")
         PLEDGE_EVIDENCE_ERASED = "pledge.evidence_erased", _("Personal data of a pledge erased")
+        PLEDGE_ADDENDUM_CREATED = "pledge.addendum_created", _("Oath addendum draft started")
+        PLEDGE_ADDENDUM_EDITED = "pledge.addendum_edited", _("Oath addendum draft changed")
+        PLEDGE_ADDENDUM_PUBLISHED = "pledge.addendum_published", _("Oath addendum published")
+        PLEDGE_ADDENDUM_REQUIREMENT_CHANGED = (
+            "pledge.addendum_requirement_changed",
+            _("Oath addendum requirement changed"),
+        )
         ASSESSMENT_STARTED = "assessment.started", _("Self-assessment started")
         ASSESSMENT_COPIED_PREVIOUS = (
             "assessment.copied_previous",
@@ -491,6 +498,10 @@ class AuditEntry(models.Model):
         ASSESSMENT_ACCEPTED = "assessment.accepted", _("Self-assessment accepted")
         ASSESSMENT_REOPENED = "assessment.reopened", _("Self-assessment reopened")
         ASSESSMENT_REVIEWER_REASSIGNED = "assessment.reviewer_reassigned", _("Reviewer reassigned")
+        ASSESSMENT_GOAL_REGISTRATION = (
+            "assessment.goal_registration",
+            _("Course registration linked to an improvement goal"),
+        )
         AUDIT_EXPORTED = "audit.exported", _("Audit log exported")
         PERSONAL_DATA_EXPORTED = "personal_data.exported", _("Personal data downloaded")
         REPORT_EXPORTED = "report.exported", _("Report downloaded")
@@ -503,6 +514,109 @@ class AuditEntry(models.Model):
         RECORDS_RETENTION_APPLIED = "records.retention_applied", _("Retention schedule applied")
         RECORDS_HOLD_PLACED = "records.hold_placed", _("Legal hold placed")
         RECORDS_HOLD_LIFTED = "records.hold_lifted", _("Legal hold lifted")
+        SIGNING_SESSION_CREATED = "signing.session_created", _("Signing session created")
+        SIGNING_SESSION_JOINED = "signing.session_joined", _("Joined a signing session")
+        SIGNING_ROSTER_CHANGED = "signing.roster_changed", _("Signing session roster changed")
+        SIGNING_PERSON_CREATED = (
+            "signing.person_created",
+            _("Person added from a signing session's roster"),
+        )
+        SIGNING_KIOSK_UNLOCKED = "signing.kiosk_unlocked", _("Kiosk unlocked")
+        SIGNING_KIOSK_LOCKED = "signing.kiosk_locked", _("Kiosk locked")
+        SIGNING_ATTENDANCE_EXPORTED = (
+            "signing.attendance_exported",
+            _("Signing session attendance downloaded"),
+        )
+        # Training reported by a person with evidence, and their manager's decision.
+        EDUCATION_SELF_REPORT_SUBMITTED = (
+            "education.self_report_submitted",
+            _("Training reported for approval"),
+        )
+        EDUCATION_SELF_REPORT_RESUBMITTED = (
+            "education.self_report_resubmitted",
+            _("Reported training corrected and sent again"),
+        )
+        EDUCATION_SELF_REPORT_WITHDRAWN = (
+            "education.self_report_withdrawn",
+            _("Reported training withdrawn"),
+        )
+        EDUCATION_SELF_REPORT_APPROVED = (
+            "education.self_report_approved",
+            _("Reported training approved"),
+        )
+        EDUCATION_SELF_REPORT_RETURNED = (
+            "education.self_report_returned",
+            _("Reported training returned"),
+        )
+        EDUCATION_SELF_REPORT_REVERSED = (
+            "education.self_report_reversed",
+            _("Approval of reported training withdrawn"),
+        )
+        EDUCATION_EVIDENCE_DOWNLOADED = (
+            "education.evidence_downloaded",
+            _("Training evidence downloaded"),
+        )
+        # Courses, offerings, registrations and attendance (continuing education).
+        EDUCATION_COURSE_PUBLISHED = "education.course_published", _("Course published")
+        EDUCATION_COURSE_CHANGED = "education.course_changed", _("Course changed")
+        EDUCATION_COURSE_ARCHIVED = "education.course_archived", _("Course archived")
+        EDUCATION_COURSE_RESTORED = "education.course_restored", _("Course offered again")
+        EDUCATION_COURSES_IMPORTED = "education.courses_imported", _("Courses imported")
+        EDUCATION_OFFERING_CREATED = "education.offering_created", _("Course date added")
+        EDUCATION_OFFERING_CHANGED = "education.offering_changed", _("Course date changed")
+        EDUCATION_OFFERING_CANCELLED = "education.offering_cancelled", _("Course date cancelled")
+        EDUCATION_REGISTERED = "education.registered", _("Registered for a course")
+        EDUCATION_REGISTRATION_CANCELLED = (
+            "education.registration_cancelled",
+            _("Course registration cancelled"),
+        )
+        EDUCATION_ATTENDANCE_RECORDED = (
+            "education.attendance_recorded",
+            _("Course attendance recorded"),
+        )
+        EDUCATION_ATTENDANCE_REMOVED = (
+            "education.attendance_removed",
+            _("Course attendance removed"),
+        )
+        EDUCATION_COURSE_REMINDER_SENT = (
+            "education.course_reminder_sent",
+            _("Course reminder sent"),
+        )
+        EDUCATION_CALENDAR_FEED_RESET = (
+            "education.calendar_feed_reset",
+            _("Calendar address replaced"),
+        )
+        # Certification programs, enrolments and certificates of completion.
+        EDUCATION_PROGRAM_CREATED = (
+            "education.program_created",
+            _("Certification program defined"),
+        )
+        EDUCATION_PROGRAM_CHANGED = (
+            "education.program_changed",
+            _("Certification program changed"),
+        )
+        EDUCATION_PROGRAM_CLOSED = "education.program_closed", _("Certification program closed")
+        EDUCATION_ENROLLED = "education.enrolled", _("Enrolled in a certification program")
+        EDUCATION_ENROLMENT_LEFT = (
+            "education.enrolment_left",
+            _("Left a certification program"),
+        )
+        EDUCATION_PERIOD_COMPLETED = (
+            "education.period_completed",
+            _("Certification period completed"),
+        )
+        EDUCATION_COMPLETION_WITHDRAWN = (
+            "education.completion_withdrawn",
+            _("Certificate of completion withdrawn"),
+        )
+        EDUCATION_COMPLETION_DOWNLOADED = (
+            "education.completion_downloaded",
+            _("Certificate of completion downloaded"),
+        )
+        EDUCATION_LAPSE_REMINDER_SENT = (
+            "education.lapse_reminder_sent",
+            _("Certification lapse reminder sent"),
+        )
         ADMIN_ADDED = "admin.added", _("Added in the admin site")
         ADMIN_CHANGED = "admin.changed", _("Changed in the admin site")
         ADMIN_DELETED = "admin.deleted", _("Deleted in the admin site")

@@ -1,14 +1,24 @@
-"""Reading a roster CSV: the file checks that reject it whole, and one dict per row."""
+"""Reading a roster CSV: the file checks that reject it whole, and one dict per row.
+
+Columns: name, email, role (required in the header), phone and reports_to_email
+(optional). A phone number is read as a US number unless it starts with + and a country
+code, and kept in E.164 form (+15555550123); one that is not a possible number keeps
+what was typed and carries its problem, shown on its line in the preview.
+"""
 
 import csv
 import hashlib
 import io
 from dataclasses import dataclass
 
+import phonenumbers
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-COLUMNS = ("name", "email", "role", "reports_to_email")
+REQUIRED = ("name", "email", "role")
+COLUMNS = ("name", "email", "role", "reports_to_email")  # a roster of staff to invite
+ALL_COLUMNS = (*COLUMNS, "phone")
+PHONE_MAX = 40  # characters typed; longer is no phone number
 
 
 class RosterError(ValueError):
@@ -49,36 +59,67 @@ def _columns(reader) -> list[str]:
     if header is None:
         raise RosterError(_("The file is empty."))
     columns = [cell.strip().lower() for cell in header]
-    if sorted(columns) != sorted(COLUMNS):
+    known = set(columns) <= set(ALL_COLUMNS) and len(set(columns)) == len(columns)
+    if not known or not set(REQUIRED) <= set(columns):
         raise RosterError(
-            _("The first line must name the columns %(expected)s; this file has %(found)s.")
+            _(
+                "The first line must name the columns %(expected)s, and may add "
+                "%(optional)s; this file has %(found)s."
+            )
             % {
-                "expected": ", ".join(COLUMNS),
+                "expected": ", ".join(REQUIRED),
+                "optional": ", ".join(c for c in ALL_COLUMNS if c not in REQUIRED),
                 "found": ", ".join(c for c in columns if c) or _("no column names"),
             }
         )
     return columns
 
 
+def phone_parse(text: str) -> tuple[str, str]:
+    """(E.164 number, "") for a possible phone number, ("", problem) otherwise; ("", "")
+    for an empty cell. US numbers may be written without the country code."""
+    text = text.strip()
+    if not text:
+        return "", ""
+    problem = _(
+        "“%(phone)s” is not a phone number we can use. Write it as 303-555-0123, or "
+        "with + and the country code."
+    ) % {"phone": text[:PHONE_MAX]}
+    if len(text) > PHONE_MAX:
+        return "", problem
+    try:
+        number = phonenumbers.parse(text, settings.PHONENUMBER_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return "", problem
+    if not phonenumbers.is_valid_number(number):
+        return "", problem
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ""
+
+
 def _row(cells: list[str], columns: list[str], line: int) -> dict:
     """One person, or a row that carries its problem when its cells do not fit the header."""
     if len(cells) != len(columns):
-        row = {"line": line, "name": "", "email": "", "role": "", "reports_to_email": ""}
+        row = {"line": line, **dict.fromkeys(ALL_COLUMNS, ""), "phone_text": ""}
         row["problem"] = _("This line has %(found)s cells instead of %(expected)s.") % {
             "found": len(cells),
             "expected": len(columns),
         }
         return row
-    row = {"line": line, **{col: cells[i].strip() for i, col in enumerate(columns)}}
+    row = {"line": line, **dict.fromkeys(ALL_COLUMNS, "")}
+    row.update({col: cells[i].strip() for i, col in enumerate(columns)})
     row["email"] = row["email"].lower()
     row["reports_to_email"] = row["reports_to_email"].lower()
+    row["phone_text"] = row["phone"][:PHONE_MAX]
+    row["phone"], phone_problem = phone_parse(row["phone"])
+    if phone_problem:
+        row["phone_problem"] = phone_problem
     return row
 
 
 def _rows(reader, columns: list[str]) -> list[dict]:
     max_rows = settings.ROSTER_MAX_ROWS
     rows: list[dict] = []
-    seen: dict[str, int] = {}  # email -> the line it first appears on
+    seen: dict[str, int] = {}  # email or phone -> the line it first appears on
     for cells in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in cells):
@@ -89,16 +130,18 @@ def _rows(reader, columns: list[str]) -> list[dict]:
                 % {"limit": max_rows}
             )
         row = _row(cells, columns, line)
-        if row["email"]:
-            if row["email"] in seen:
+        for key in (row["email"], row["phone"]):
+            if not key:
+                continue
+            if key in seen:
                 raise RosterError(
                     _(
                         "%(email)s appears on line %(first)s and again on line %(line)s. "
                         "Each person may appear only once."
                     )
-                    % {"email": row["email"], "first": seen[row["email"]], "line": line}
+                    % {"email": key, "first": seen[key], "line": line}
                 )
-            seen[row["email"]] = line
+            seen[key] = line
         rows.append(row)
     return rows
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from core.text import code_point, hidden_character
@@ -23,6 +24,11 @@ from .models import (
 from .permissions import shown_name
 
 INVITATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+# Everyone in an office but its election workers: the staff asked for the self-assessment.
+ELECTION_WORKER = Membership.Role.ELECTION_WORKER
+STAFF_ROLES = tuple(role for role in Membership.Role.values if role != ELECTION_WORKER)
 
 
 def active_memberships(office: Office) -> QuerySet[Membership]:
@@ -48,15 +54,80 @@ _LISTED = (
         "reports_to_id",
         "user__full_name",
         "user__email",
+        "user__phone",
         "user__is_confidential",
     )
-    .order_by("user__full_name", "user__email")
+    .order_by("user__full_name", "user__email", "id")
 )
 
 
 def staff_listed(office: Office) -> QuerySet[Membership]:
     """The office's current staff as lists show them (see `_LISTED`)."""
     return _LISTED.filter(office=office)
+
+
+def staff_filtered(
+    memberships: QuerySet[Membership], *, q: str = "", role: str = "", reveals_confidential: bool
+) -> QuerySet[Membership]:
+    """Memberships narrowed by a search (part of a name, an email address or a phone
+    number) and a role.
+
+    Without `reveals_confidential` (a viewer who does not read the office's records), a
+    confidential participant matches no search: a hit on their real name would tell the
+    viewer who hides behind "a confidential participant"."""
+    if role:
+        memberships = memberships.filter(role=role)
+    q = q.strip()
+    if not q:
+        return memberships
+    match = Q(user__full_name__icontains=q) | Q(user__email__icontains=q)
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 3:
+        match |= Q(user__phone__contains=digits)
+    if not reveals_confidential:
+        match &= Q(user__is_confidential=False)
+    return memberships.filter(match)
+
+
+def people_listed(office: Office, *, q: str = "", role: str = "", contact: str = ""):
+    """The office's current staff for the people list, searched and filtered, with whom
+    each reports to; `contact` is "email" (an email address on file) or "no_email"
+    (known by name and phone only)."""
+    memberships = staff_filtered(
+        Membership.objects.filter(office=office, ended_at__isnull=True)
+        .select_related("user", "reports_to")
+        .only(
+            *("id", "user_id", "office_id", "role", "reports_to_id"),
+            *("user__full_name", "user__email", "user__phone", "user__is_confidential"),
+            *("reports_to__full_name", "reports_to__is_confidential"),
+        )
+        .order_by("user__full_name", "user__email", "id"),
+        q=q,
+        role=role,
+        reveals_confidential=True,
+    )
+    if contact == "email":
+        memberships = memberships.filter(user__email__isnull=False)
+    elif contact == "no_email":
+        memberships = memberships.filter(user__email__isnull=True)
+    return memberships
+
+
+def current_election_workers(
+    office: Office, *, q: str = "", ids: list[int] | None = None
+) -> QuerySet[Membership]:
+    """The office's current election-worker memberships (searched, or only those chosen
+    by id), by name, with their people."""
+    memberships = staff_filtered(
+        Membership.objects.filter(office=office, ended_at__isnull=True, role=ELECTION_WORKER)
+        .select_related("user")
+        .order_by("user__full_name", "user__email", "id"),
+        q=q,
+        reveals_confidential=True,
+    )
+    if ids is not None:
+        memberships = memberships.filter(pk__in=ids)
+    return memberships
 
 
 def direct_reports(user: User) -> QuerySet[Membership]:
@@ -152,12 +223,15 @@ def offices_to_add(association: Association, query: str, *, limit: int = 20) -> 
 class _RosterFacts:
     """What the office and the file say about the people in a roster, read once."""
 
+    office_id: int
     members: set[str]  # emails of current staff
     invited: set[str]  # emails with a pending invitation
     leaders: dict[str, User]  # current supervisors and managers, by email
     invited_leaders: set[str]  # emails invited as supervisor or manager
     file_roles: dict[str, str | None]  # the role each email has in the file
     file_leaders: set[str]  # emails the file makes supervisor or manager
+    by_email: dict[str, dict]  # people on file named by the file's emails
+    by_phone: dict[str, dict]  # people on file named by the file's phone numbers
 
 
 def _lowercase(emails) -> set[str]:
@@ -172,21 +246,42 @@ def _pending_invitation_emails(office: Office, **filters) -> set[str]:
     )
 
 
+def _people_on_file(emails: set[str], phones: set[str]) -> list[dict]:
+    """People with one of the emails (any case) or phone numbers, with the office of their
+    current membership (None without one), in one query."""
+    if not emails and not phones:
+        return []
+    office_now = Membership.objects.filter(user=OuterRef("pk"), ended_at__isnull=True)
+    return list(
+        User.objects.annotate(
+            email_lower=Lower("email"),
+            office_now=Subquery(office_now.values("office_id")[:1]),
+        )
+        .filter(Q(email_lower__in=emails) | Q(phone__in=phones))
+        .values("id", "email_lower", "phone", "office_now", "is_active")
+    )
+
+
 def _roster_facts(office: Office, rows: list[dict]) -> _RosterFacts:
     emails = {r["email"] for r in rows if r.get("email")}
+    phones = {r["phone"] for r in rows if r.get("phone")}
     leader_roles = [Membership.Role.SUPERVISOR, Membership.Role.MANAGER]
     file_roles = {r["email"]: role_from_text(r.get("role", "")) for r in rows if r.get("email")}
+    people = _people_on_file(emails, phones)
     return _RosterFacts(
+        office_id=office.pk,
         members=_lowercase(
             Membership.objects.filter(
                 office=office, ended_at__isnull=True, user__email__in=emails
             ).values_list("user__email", flat=True)
         ),
         invited=_pending_invitation_emails(office, email__in=emails),
-        leaders={u.email.lower(): u for u in supervisors_in_office(office)},
+        leaders={u.email.lower(): u for u in supervisors_in_office(office) if u.email},
         invited_leaders=_pending_invitation_emails(office, role__in=leader_roles),
         file_roles=file_roles,
         file_leaders={e for e, role in file_roles.items() if role in leader_roles},
+        by_email={p["email_lower"]: p for p in people if p["email_lower"] in emails},
+        by_phone={str(p["phone"]): p for p in people if p["phone"] and str(p["phone"]) in phones},
     )
 
 
@@ -207,9 +302,9 @@ def _name_problems(name: str) -> list[str]:
     return []
 
 
-def _email_problems(email: str) -> list[str]:
+def _email_problems(email: str, *, required: bool = True) -> list[str]:
     if not email:
-        return [_("The email address is missing.")]
+        return [_("The email address is missing.")] if required else []
     if len(email) > 254:
         return [_("The email address is longer than 254 characters.")]
     try:
@@ -219,60 +314,150 @@ def _email_problems(email: str) -> list[str]:
     return []
 
 
+def _contact_problems(row: dict, role: str | None) -> list[str]:
+    """The email address (optional for an election worker, who needs it or a phone
+    number) and the phone number."""
+    worker = role == ELECTION_WORKER
+    problems = _email_problems(row["email"], required=not worker)
+    if row.get("phone_problem"):
+        problems.append(row["phone_problem"])
+    elif worker and not row["email"] and not row.get("phone"):
+        problems.append(
+            _(
+                "An election worker needs an email address or a phone number, so that "
+                "uploading the roster again never adds them twice."
+            )
+        )
+    return problems
+
+
+def _boss_problems(row: dict, role: str | None, facts: _RosterFacts):
+    """Whom the row reports to: (problems, the current leader it names, if any)."""
+    boss = row.get("reports_to_email", "")
+    if not boss:
+        return [], None
+    if boss == row["email"]:
+        return [_("A person cannot report to themselves.")], None
+    if boss in facts.leaders:
+        return [], facts.leaders[boss]
+    if role == ELECTION_WORKER:
+        # Added at once, not invited: nobody accepts later to resolve the address.
+        return [
+            _(
+                "%(email)s (reports to) is not a supervisor or manager in this office. An "
+                "election worker added from a roster can report only to someone already here."
+            )
+            % {"email": boss}
+        ], None
+    if boss not in facts.file_leaders and boss not in facts.invited_leaders:
+        return [
+            _(
+                "%(email)s (reports to) is not a supervisor or manager in this "
+                "office or in this file."
+            )
+            % {"email": boss}
+        ], None
+    return [], None
+
+
+def _person_on_file(row: dict, facts: _RosterFacts) -> tuple[dict | None, list[str]]:
+    """The person the row's email or phone number names, if any; a problem when they
+    name two different people."""
+    by_email = facts.by_email.get(row["email"]) if row["email"] else None
+    by_phone = facts.by_phone.get(row.get("phone", "")) if row.get("phone") else None
+    if by_email and by_phone and by_email["id"] != by_phone["id"]:
+        return None, [
+            _(
+                "The email address and the phone number belong to two different people "
+                "already on file."
+            )
+        ]
+    if by_phone and not by_email and row["email"]:
+        # Someone else's phone number, given with an address nobody has yet.
+        return None, [_("This phone number belongs to another person already on file.")]
+    return by_email or by_phone, []
+
+
 def _row_problems(
     row: dict, role: str | None, facts: _RosterFacts
 ) -> tuple[list[str], User | None]:
     """What is wrong with a row, and the current leader it reports to (when it names one)."""
     if row.get("problem"):
         return [row["problem"]], None
-    problems = _name_problems(row["name"]) + _email_problems(row["email"])
+    problems = _name_problems(row["name"]) + _contact_problems(row, role)
     if role is None:
         problems.append(
-            _("“%(role)s” is not a role; use official, supervisor or manager.")
+            _(
+                "“%(role)s” is not a role; use official, supervisor, manager, records "
+                "officer or election worker."
+            )
             % {"role": row["role"]}
         )
-    boss = row.get("reports_to_email", "")
-    if not boss:
-        return problems, None
-    if boss == row["email"]:
-        problems.append(_("A person cannot report to themselves."))
-    elif boss in facts.leaders:
-        return problems, facts.leaders[boss]
-    elif boss not in facts.file_leaders and boss not in facts.invited_leaders:
-        problems.append(
-            _(
-                "%(email)s (reports to) is not a supervisor or manager in this "
-                "office or in this file."
-            )
-            % {"email": boss}
+    boss_problems, boss = _boss_problems(row, role, facts)
+    return problems + boss_problems, boss
+
+
+def _worker_outcome(row: dict, person: dict | None, facts: _RosterFacts) -> tuple[str, str]:
+    """An election worker is added at once (no invitation), never twice."""
+    if person is None:
+        if row["email"] in facts.invited:
+            return "invited", _("Already invited; skipped.")
+        return "add", _("Will be added as an election worker (no email is sent).")
+    if person["office_now"] == facts.office_id:
+        return "member", _("Already on file: a member of this office; skipped.")
+    if person["office_now"] is not None:
+        return "elsewhere", _(
+            "Already on file as a member of another office; skipped. That office must "
+            "deactivate them first."
         )
-    return problems, None
+    return "rejoin", _("Already on file: will be added back as an election worker.")
 
 
-def _row_outcome(email: str, problems: list[str], facts: _RosterFacts) -> tuple[str, str]:
-    """The action for a row and the message the preview shows for it."""
+def _row_outcome(
+    row: dict, role: str | None, problems: list[str], facts: _RosterFacts
+) -> tuple[str, str, dict | None]:
+    """The action for a row, the message the preview shows for it, and the person on file."""
     if problems:
-        return "error", " ".join(str(p) for p in problems)
+        return "error", " ".join(str(p) for p in problems), None
+    person, conflict = _person_on_file(row, facts)
+    if conflict:
+        return "error", " ".join(str(p) for p in conflict), None
+    if role == ELECTION_WORKER:
+        return (*_worker_outcome(row, person, facts), person)
+    email = row["email"]
     if email in facts.members:
-        return "member", _("Already a member of this office; skipped.")
+        return "member", _("Already a member of this office; skipped."), person
     if email in facts.invited:
-        return "invited", _("Already invited; skipped.")
-    return "invite", _("Will be invited.")
+        return "invited", _("Already invited; skipped."), person
+    if row.get("phone"):
+        return (
+            "invite",
+            _("Will be invited. The phone number is kept for election workers only."),
+            person,
+        )
+    return "invite", _("Will be invited."), person
+
+
+# What confirming a roster does with each kind of row.
+ROSTER_CREATES = ("invite", "add", "rejoin")
+ROSTER_SKIPS = ("member", "invited", "elsewhere")
 
 
 def roster_plan(office: Office, rows: list[dict]) -> list[dict]:
-    """What confirming would do with each row: invite, skip, or an error to fix.
+    """What confirming would do with each row: invite, add an election worker (or add one
+    back), skip, or an error to fix.
 
     A fixed number of queries whatever the size of the file.
     """
     facts = _roster_facts(office, rows)
     plan = []
     for row in rows:
+        row = {"phone": "", "phone_text": "", "reports_to_email": "", **row}
         role = (
             facts.file_roles.get(row["email"]) if row.get("email") else role_from_text(row["role"])
         )
         problems, boss = _row_problems(row, role, facts)
-        action, message = _row_outcome(row["email"], problems, facts)
+        action, message, person = _row_outcome(row, role, problems, facts)
         plan.append(
             {
                 **row,
@@ -280,6 +465,7 @@ def roster_plan(office: Office, rows: list[dict]) -> list[dict]:
                 "message": message,
                 "reports_to_user": boss,
                 "role_value": role,
+                "person_id": person["id"] if person else None,
             }
         )
     return plan
@@ -287,10 +473,15 @@ def roster_plan(office: Office, rows: list[dict]) -> list[dict]:
 
 def role_from_text(text: str) -> str | None:
     """A membership role from a roster cell: its value or its English label, any case."""
-    value = text.strip().lower()
-    aliases = {"office manager": Membership.Role.MANAGER}
-    if value in Membership.Role.values:
-        return value
+    value = " ".join(text.strip().lower().replace("_", " ").split())
+    aliases = {
+        "office manager": Membership.Role.MANAGER,
+        "records officer": Membership.Role.RECORDS_OFFICER,
+        "election worker": Membership.Role.ELECTION_WORKER,
+        "poll worker": Membership.Role.ELECTION_WORKER,
+    }
+    if value.replace(" ", "_") in Membership.Role.values:
+        return value.replace(" ", "_")
     return aliases.get(value)
 
 

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
 
@@ -9,6 +10,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.mail import send_templated_email
 
@@ -53,6 +55,24 @@ def user_create(
 
 
 @transaction.atomic
+def person_create(*, full_name: str, email: str | None = None, phone: str = "") -> User:
+    """Create a person known to their office by name and, where given, an email address
+    (not yet verified) and a phone number: an election worker from a roster. They sign
+    in only once they have an email address and a password of their own."""
+    user = User(
+        email=email.strip().lower() if email else None,
+        phone=phone,
+        full_name=full_name.strip(),
+    )
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    if user.email:
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    return user
+
+
+@transaction.atomic
 def membership_start(
     *, user: User, office: Office, role: str, reports_to: User | None = None
 ) -> Membership:
@@ -74,6 +94,9 @@ def membership_start(
 
 
 LEADER_ROLES = (Membership.Role.SUPERVISOR, Membership.Role.MANAGER)
+ROLE_CHOICE_MESSAGE = _lazy(
+    "Choose official, supervisor, manager, records officer or election worker."
+)
 
 
 def _is_leader_in(user: User, office: Office) -> bool:
@@ -183,7 +206,7 @@ def invitation_create(
     """Invite a person to the office by email; the link is sent once the invitation is saved."""
     email = email.strip().lower()
     if role not in Membership.Role.values:
-        raise ValidationError({"role": _("Choose official, supervisor or manager.")})
+        raise ValidationError({"role": ROLE_CHOICE_MESSAGE})
     if reports_to is not None and not _is_leader_in(reports_to, office):
         raise ValidationError({"reports_to": _("Choose a supervisor or manager of this office.")})
     _check_not_pending_or_member(email=email, office=office)
@@ -496,15 +519,14 @@ def _locked_member(membership: Membership, office: Office) -> tuple[Membership, 
 
 def _check_role(membership: Membership, role: str, staff: list[Membership]) -> None:
     if role not in Membership.Role.values:
-        raise ValidationError({"role": _("Choose official, supervisor or manager.")})
+        raise ValidationError({"role": ROLE_CHOICE_MESSAGE})
     if role != Membership.Role.MANAGER and _is_last_manager(membership, staff):
         raise ValidationError(
             {"role": _("The office needs at least one manager. Make someone else a manager first.")}
         )
-    # Only supervisors and managers lead people; a records officer acts on nobody.
-    if role in (Membership.Role.OFFICIAL, Membership.Role.RECORDS_OFFICER) and any(
-        m.reports_to_id == membership.user_id for m in staff
-    ):
+    # Only supervisors and managers lead people; a records officer or an election worker
+    # acts on nobody.
+    if role not in LEADER_ROLES and any(m.reports_to_id == membership.user_id for m in staff):
         raise ValidationError(
             {
                 "role": _(
@@ -619,19 +641,14 @@ def user_confidential_set(*, person: User, confidential: bool, by: User, request
     return person
 
 
-@transaction.atomic
-def membership_deactivate(*, membership: Membership, by: User, request=None) -> Membership:
-    """End a person's membership; their records stay. Without another role they cannot sign in."""
-    office = membership.office
-    membership, staff = _locked_member(membership, office)
-    if _is_last_manager(membership, staff):
-        raise ValidationError(
-            _("The office needs at least one manager. Make someone else a manager first.")
-        )
-    now = timezone.now()
-    # Their direct reports move up to the departing person's own supervisor.
+def _end_membership(
+    membership: Membership, *, office: Office, now, by: User, request, **details
+) -> bool:
+    """End a locked membership: those who report to the person move up a level; without
+    another role the person can no longer sign in, and is signed out everywhere at once.
+    Audited. Whether the account was disabled."""
     reassigned = Membership.objects.filter(
-        office=office, ended_at__isnull=True, reports_to=membership.user
+        office=office, ended_at__isnull=True, reports_to=membership.user_id
     ).update(reports_to=membership.reports_to_id)
     membership.ended_at = now
     membership.save(update_fields=["ended_at"])
@@ -644,7 +661,6 @@ def membership_deactivate(*, membership: Membership, by: User, request=None) -> 
         user.is_active = False
         user.save(update_fields=["is_active"])
     if not still_has_role:
-        # A deactivated person is signed out everywhere, at once.
         user_sessions_end(user=user)
     audit_record(
         action="membership.deactivated",
@@ -654,8 +670,57 @@ def membership_deactivate(*, membership: Membership, by: User, request=None) -> 
         request=request,
         reassigned=reassigned,
         account_disabled=not still_has_role,
+        **details,
     )
+    return not still_has_role
+
+
+@transaction.atomic
+def membership_deactivate(*, membership: Membership, by: User, request=None) -> Membership:
+    """End a person's membership; their records stay. Without another role they cannot sign in."""
+    office = membership.office
+    membership, staff = _locked_member(membership, office)
+    if _is_last_manager(membership, staff):
+        raise ValidationError(
+            _("The office needs at least one manager. Make someone else a manager first.")
+        )
+    _end_membership(membership, office=office, now=timezone.now(), by=by, request=request)
     return membership
+
+
+@transaction.atomic
+def election_workers_deactivate(
+    *,
+    office: Office,
+    by: User,
+    expected: int,
+    ids: list[int] | None = None,
+    q: str = "",
+    request=None,
+) -> int:
+    """End the current election-worker memberships of the office at once, after an
+    election: all of them, those a search finds (`q`), or those chosen (`ids`). Each is
+    ended as `membership_deactivate` ends one (signed out, audited one by one); nothing
+    is deleted. `expected` is the count the manager confirmed: when the office's
+    election workers changed since (another tab, a roster), nothing is done."""
+    from .selectors import current_election_workers
+
+    _lock_office_staff(office)
+    workers = list(current_election_workers(office, q=q, ids=ids))
+    if len(workers) != expected:
+        raise ValidationError(
+            _(
+                "The list of election workers changed since you looked at it: "
+                "%(now)s would be deactivated, not %(expected)s. Check the list again."
+            )
+            % {"now": len(workers), "expected": expected}
+        )
+    if not workers:
+        raise ValidationError(_("No current election worker matches: nothing to deactivate."))
+    now = timezone.now()
+    for membership in workers:
+        _end_membership(membership, office=office, now=now, by=by, request=request, bulk=True)
+    return len(workers)
 
 
 @transaction.atomic
@@ -677,9 +742,53 @@ def roster_upload_create(
     return upload
 
 
+def _roster_add(row: dict, *, office: Office, by: User, request) -> Membership:
+    """An election worker from a roster: a new person, or one on file without a current
+    membership added back (their account active again). Audited per person."""
+    if row["person_id"] is None:
+        person = person_create(
+            full_name=row["name"], email=row["email"] or None, phone=row.get("phone", "")
+        )
+    else:
+        person = User.objects.select_for_update().get(pk=row["person_id"])
+        fields = []
+        if not person.is_active:
+            person.is_active = True
+            fields.append("is_active")
+        if row.get("phone") and not person.phone:
+            person.phone = row["phone"]
+            fields.append("phone")
+        if fields:
+            person.full_clean(exclude=["password"])
+            person.save(update_fields=fields)
+    membership = membership_start(
+        user=person,
+        office=office,
+        role=Membership.Role.ELECTION_WORKER,
+        reports_to=row["reports_to_user"],
+    )
+    audit_record(
+        action="roster.confirmed",
+        actor=by,
+        obj=membership,
+        office=office,
+        request=request,
+        outcome="added" if row["person_id"] is None else "added_back",
+        line=row["line"],
+    )
+    return membership
+
+
+@dataclass
+class RosterResult:
+    invitations: list[Invitation]
+    added: list[Membership]
+
+
 @transaction.atomic
-def roster_confirm(*, upload: RosterUpload, by: User, request=None) -> list[Invitation]:
-    """Create every invitation the preview promised, all at once or not at all."""
+def roster_confirm(*, upload: RosterUpload, by: User, request=None) -> RosterResult:
+    """Do everything the preview promised, all at once or not at all: send the
+    invitations, add the election workers (no email is sent to them)."""
     from .selectors import roster_plan
 
     upload = (
@@ -690,6 +799,9 @@ def roster_confirm(*, upload: RosterUpload, by: User, request=None) -> list[Invi
     if upload.confirmed_at is not None:
         raise ValidationError(_("This roster has already been confirmed."))
     office = upload.office
+    # The office's staff locked first: two rosters confirmed at once queue up here, and
+    # the second sees the people the first added.
+    _lock_office_staff(office)
     plan = roster_plan(office, upload.rows)
     errors = [row for row in plan if row["action"] == "error"]
     if errors:
@@ -697,8 +809,10 @@ def roster_confirm(*, upload: RosterUpload, by: User, request=None) -> list[Invi
             _("Line %(line)s: %(message)s")
             % {"line": errors[0]["line"], "message": errors[0]["message"]}
         )
-    invitations = []
+    invitations, added = [], []
     for row in plan:
+        if row["action"] in ("add", "rejoin"):
+            added.append(_roster_add(row, office=office, by=by, request=request))
         if row["action"] != "invite":
             continue
         boss = row["reports_to_user"]
@@ -723,9 +837,10 @@ def roster_confirm(*, upload: RosterUpload, by: User, request=None) -> list[Invi
         office=office,
         request=request,
         invited=len(invitations),
+        added=len(added),
         rows=len(plan),
     )
-    return invitations
+    return RosterResult(invitations=invitations, added=added)
 
 
 def association_members_changed(*, association: Association) -> None:

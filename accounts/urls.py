@@ -18,6 +18,11 @@ urlpatterns = [
     path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation-resend"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path(
+        "election-workers/deactivate/",
+        views.election_workers_deactivate,
+        name="election-workers-deactivate",
+    ),
     path("roster/", views.roster_upload, name="roster-upload"),
     path("roster/<int:pk>/", views.roster_preview, name="roster-preview"),
     path("associations/<int:pk>/", views.association_detail, name="association-detail"),

@@ -8,11 +8,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import submissions
 from core.http import INVALID, attachment, bound, form_view
+from core.listing import ListFilterForm, list_page
 
 from . import exports, services
 from .forms import (
@@ -20,6 +23,7 @@ from .forms import (
     AuditLogFilterForm,
     ConfidentialForm,
     ConfirmForm,
+    ElectionWorkersDeactivateForm,
     InvitationAcceptForm,
     InvitationForm,
     MembershipForm,
@@ -30,7 +34,7 @@ from .forms import (
     RosterConfirmForm,
     RosterUploadForm,
 )
-from .models import User
+from .models import Membership, User
 from .permissions import (
     administered_association,
     invitation_for_sender,
@@ -40,28 +44,52 @@ from .permissions import (
 )
 from .reauth import recent_authentication_required
 from .selectors import (
-    active_memberships,
+    ROSTER_SKIPS,
     association_member_offices,
     association_people,
     audit_entries,
+    current_election_workers,
     invitation_by_token,
     offices_to_add,
     pending_association_invitations,
     pending_invitations,
+    people_listed,
     roster_plan,
 )
 
+CONTACT_FILTERS = (("email", _lazy("Email on file")), ("no_email", _lazy("No email on file")))
 
+
+def people_filters(request) -> ListFilterForm:
+    return ListFilterForm(
+        request.GET,
+        roles=Membership.Role.choices,
+        states=CONTACT_FILTERS,
+        state_label=_lazy("Email"),
+    )
+
+
+@require_GET
 def people_list(request):
     office = managed_office(request.user)
+    filters = people_filters(request)
+    if filters.is_valid():
+        memberships = people_listed(
+            office, q=filters.value("q"), role=filters.value("role"), contact=filters.value("state")
+        )
+    else:
+        memberships = Membership.objects.none()
     return render(
         request,
         "accounts/people_list.html",
         {
             "office": office,
-            "memberships": active_memberships(office),
+            "filters": filters,
+            "listing": list_page(request, memberships),
             "pending_count": pending_invitations(office).count(),
+            "workers": current_election_workers(office).exists(),
         },
+        status=200 if filters.is_valid() else 400,
     )
 
 
@@ -222,27 +250,49 @@ def roster_upload(request):
 def _summary(plan):
     return {
         "invite": sum(r["action"] == "invite" for r in plan),
-        "skip": sum(r["action"] in ("member", "invited") for r in plan),
+        "add": sum(r["action"] in ("add", "rejoin") for r in plan),
+        "skip": sum(r["action"] in ROSTER_SKIPS for r in plan),
         "error": sum(r["action"] == "error" for r in plan),
     }
+
+
+def _roster_done(request, result):
+    invited, added = len(result.invitations), len(result.added)
+    if invited:
+        messages.success(
+            request,
+            ngettext("%(count)s invitation sent.", "%(count)s invitations sent.", invited)
+            % {"count": invited},
+        )
+    if added:
+        messages.success(
+            request,
+            ngettext("%(count)s election worker added.", "%(count)s election workers added.", added)
+            % {"count": added},
+        )
+    if added and not invited:
+        return redirect(f"{reverse('accounts:people-list')}?role=election_worker")
+    return redirect("accounts:invitation-list")
 
 
 @require_http_methods(["GET", "POST"])
 def roster_preview(request, pk):
     upload = roster_upload_for(request.user, pk)
+    if replay := submissions.replayed(request):
+        return replay
     form = RosterConfirmForm(*bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            invitations = services.roster_confirm(upload=upload, by=request.user, request=request)
+            return submissions.save_once(
+                request,
+                save=lambda: services.roster_confirm(
+                    upload=upload, by=request.user, request=request
+                ),
+                done=lambda result: _roster_done(request, result),
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("accounts:roster-upload")
-        messages.success(
-            request,
-            ngettext("%(count)s invitation sent.", "%(count)s invitations sent.", len(invitations))
-            % {"count": len(invitations)},
-        )
-        return redirect("accounts:invitation-list")
     if upload.confirmed_at is not None:
         messages.info(request, _("This roster has already been confirmed."))
         return redirect("accounts:invitation-list")
@@ -251,6 +301,65 @@ def roster_preview(request, pk):
         request,
         "accounts/roster_preview.html",
         {"upload": upload, "office": upload.office, "plan": plan, "summary": _summary(plan)},
+    )
+
+
+ELECTION_WORKERS_SHOWN = 50
+
+
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def election_workers_deactivate(request):
+    """After an election: end the office's election-worker memberships in one confirmed
+    action, all of them or those a search finds or the manager ticks."""
+    office = managed_office(request.user)
+    if replay := submissions.replayed(request):
+        return replay
+    search = ListFilterForm(
+        request.GET, search_help=_lazy("A name, email address or phone number.")
+    )
+    q = search.value("q")
+    form = ElectionWorkersDeactivateForm(*bound(request), user=request.user, office=office, q=q)
+    status = 200 if search.is_valid() else 400
+    if request.method == "POST":
+        status = INVALID
+    if request.method == "POST" and form.is_valid():
+
+        def done(count):
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s election worker has been deactivated. Their records are kept.",
+                    "%(count)s election workers have been deactivated. Their records are kept.",
+                    count,
+                )
+                % {"count": count},
+            )
+            return redirect("accounts:people-list")
+
+        try:
+            return submissions.save_once(
+                request,
+                save=lambda: services.election_workers_deactivate(
+                    office=office,
+                    by=request.user,
+                    expected=form.cleaned_data["expected"],
+                    ids=form.cleaned_data["chosen"] or None,
+                    q=q,
+                    request=request,
+                ),
+                done=done,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            status = 409  # the list changed since it was shown: nothing was done
+    workers = current_election_workers(office, q=q) if search.is_valid() else []
+    listing = list_page(request, workers, per_page=ELECTION_WORKERS_SHOWN)
+    return render(
+        request,
+        "accounts/election_workers_deactivate.html",
+        {"office": office, "filters": search, "form": form, "listing": listing},
+        status=status,
     )
 
 

@@ -17,9 +17,12 @@ _WITH_PROGRESS = Assessment.objects.annotate(
 
 def home_context(user, membership, cycle) -> dict:
     """This cycle's assessment, its progress, and how many team assessments await review
-    (one query; two for those who can review)."""
+    (one query; two for those who can review; none for an election worker)."""
     if membership is None or cycle is None:
         return {"assessment": None}
+    if membership.role == Membership.Role.ELECTION_WORKER:
+        # Election workers sign the pledge; they are never asked for the self-assessment.
+        return {"assessment": None, "assessment_not_asked": True}
     assessment = next(iter(_WITH_PROGRESS.filter(user=user, cycle=cycle)), None)
     to_review = 0
     if membership.role != Membership.Role.OFFICIAL or getattr(membership, "has_reports", True):

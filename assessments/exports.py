@@ -69,7 +69,7 @@ def results_pdf(assessment: Assessment, *, viewer: User | None = None) -> tuple[
     """The personal results as a tagged PDF: (filename, content type, bytes), naming
     people as `viewer` (by default the person) may read their names."""
     viewer = viewer or assessment.user
-    data = selectors.results(assessment)
+    data = selectors.with_training(selectors.results(assessment), viewer=viewer)
     language = assessment.user.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
         html = render_to_string(

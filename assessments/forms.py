@@ -4,10 +4,14 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
 from core.text import validate_visible_text
+from education.models import Registration
+from education.selectors import registrations_to_link
 from pledges.models import RatingLevel, Standard
 
 from .models import COMMENT_MAX, GOAL_MAX, NA_REASON_MAX, NOTE_MAX, Assessment, Review
@@ -297,3 +301,33 @@ class ReviewerForm(forms.Form):
             .order_by("full_name")
         )
         self.fields["reviewer"].initial = assessment.reviewer_id
+
+
+class GoalRegistrationForm(forms.Form):
+    """Which of the person's own course registrations works toward a goal."""
+
+    registration = forms.ModelChoiceField(
+        label=_("Course registration"),
+        queryset=Registration.objects.none(),
+        required=False,
+        empty_label=_("None: remove the link"),
+        error_messages={"invalid_choice": _("Choose one of your own course registrations.")},
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        field = self.fields["registration"]
+        field.queryset = registrations_to_link(user)
+        field.label_from_instance = _registration_label
+
+
+def _registration_label(registration) -> str:
+    offering = registration.offering
+    when = date_format(timezone.localtime(offering.starts_at), "DATE_FORMAT")
+    parts = [offering.course.title, when]
+    if offering.place:
+        parts.append(offering.place)
+    if offering.cancelled_at is not None:
+        parts.append(str(_("date cancelled")))
+    return " · ".join(parts)

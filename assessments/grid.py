@@ -107,10 +107,12 @@ def groups(
     *,
     feedback: dict | None = None,
     changed: dict | None = None,
+    training: dict | None = None,
 ) -> list[dict]:
     """The grid for the template, by standard: `values` and `errors` by field name, as
-    saved or as sent."""
-    feedback, changed = feedback or {}, changed or {}
+    saved or as sent; `training`: the person's training since their last self-assessment
+    by standard number (`selectors.training_beside`), shown beside each standard."""
+    feedback, changed, training = feedback or {}, changed or {}, training or {}
 
     def read(name: str) -> dict:
         return {
@@ -134,6 +136,8 @@ def groups(
                 "total": len(rows),
                 "goal": read(f"goal_{standard.pk}_text"),
                 "goal_date": read(f"goal_{standard.pk}_date"),
+                # The person's own, so never part of the edition's cached fragments.
+                "training": training.get(standard.number),
             }
         )
     return result

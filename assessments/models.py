@@ -185,6 +185,16 @@ class StandardGoal(models.Model):
         _("improvement goal"), max_length=GOAL_MAX, blank=True, validators=[validate_visible_text]
     )
     target_date = models.DateField(_("target date"), null=True, blank=True)
+    # The course the person signed up for to work on this goal (docs/education.md). Kept
+    # when the registration is cancelled; emptied only if the registration is deleted.
+    registration = models.ForeignKey(
+        "education.Registration",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("course registration"),
+    )
     changed_in_version = models.PositiveIntegerField(_("changed in version"), default=1)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 

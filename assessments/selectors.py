@@ -1,13 +1,34 @@
 """Reads for assessments, already scoped and joined; a fixed number of queries each."""
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Prefetch, QuerySet, Subquery
+from django.db.models import (
+    DateField,
+    DateTimeField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from accounts.models import Membership, Office, User
 from accounts.selectors import direct_reports, iso, person_ref, staff_listed
+from education.models import Course
+from education.selectors import (
+    courses_addressing,
+    ids_of,
+    open_offerings,
+    shown_hours,
+    training_by_standard,
+    with_addressed,
+)
 from pledges.models import ApplicationItem, Cycle, Edition, RatingLevel, Standard
 from pledges.selectors import active_pledges_by_user
 
@@ -104,7 +125,11 @@ def saved_answers(assessment: Assessment) -> tuple[list[tuple], list[tuple]]:
 
 
 def goals_by_standard(assessment: Assessment) -> dict[int, StandardGoal]:
-    return {g.standard_id: g for g in StandardGoal.objects.filter(assessment=assessment)}
+    """The goals by standard id, each with the course registration linked to it."""
+    goals = StandardGoal.objects.filter(assessment=assessment).select_related(
+        "registration__offering__course"
+    )
+    return {g.standard_id: g for g in goals}
 
 
 def latest_review(assessment: Assessment) -> Review | None:
@@ -173,6 +198,63 @@ class TeamRow:
     def needs_review(self) -> bool:
         return self.assessment is not None and self.assessment.state == Assessment.State.SUBMITTED
 
+    @property
+    def not_asked(self) -> bool:
+        """An election worker: never asked for the self-assessment."""
+        return self.membership.role == Membership.Role.ELECTION_WORKER
+
+
+# The assessment states a list of people can be filtered by, with two more: "not_started"
+# (staff without one this cycle) and "not_asked" (election workers).
+NOT_STARTED, NOT_ASKED = "not_started", "not_asked"
+
+
+def with_assessment_state(
+    memberships: QuerySet[Membership], cycle: Cycle, state: str = "", office: Office | None = None
+) -> QuerySet[Membership]:
+    """Memberships narrowed by their person's assessment in the cycle (in `office`, when
+    given): a state, not started, or not asked (election workers)."""
+    worker = Q(role=Membership.Role.ELECTION_WORKER)
+    if state == NOT_ASKED:
+        return memberships.filter(worker)
+    if not state:
+        return memberships
+    theirs = Assessment.objects.filter(user=OuterRef("user_id"), cycle=cycle)
+    if office is not None:
+        theirs = theirs.filter(office=office)
+    if state == NOT_STARTED:
+        return memberships.exclude(worker).filter(~Exists(theirs))
+    if state in Assessment.State.values:
+        return memberships.filter(Exists(theirs.filter(state=state)))
+    return memberships
+
+
+def status_rows(
+    memberships: list[Membership], cycle: Cycle | None, office: Office | None = None
+) -> list[TeamRow]:
+    """Rows of a status table for the memberships given (one page): their pledges and
+    assessments in the cycle, in two queries."""
+    if cycle is None or not memberships:
+        return [TeamRow(m, None, None) for m in memberships]
+    ids = [m.user_id for m in memberships]
+    pledges = active_pledges_by_user(ids, cycle)
+    assessments = _LISTED.filter(user_id__in=ids, cycle=cycle)
+    if office is not None:
+        assessments = assessments.filter(office=office)
+    by_user = {a.user_id: a for a in assessments}
+    return [TeamRow(m, pledges.get(m.user_id), by_user.get(m.user_id)) for m in memberships]
+
+
+def team_awaiting_review(user: User, cycle: Cycle | None) -> int:
+    """How many of the user's direct reports' assessments await review (one query)."""
+    if cycle is None:
+        return 0
+    return Assessment.objects.filter(
+        cycle=cycle,
+        state=Assessment.State.SUBMITTED,
+        user_id__in=direct_reports(user).values("user_id"),
+    ).count()
+
 
 def team_status(user: User, cycle: Cycle | None) -> list[TeamRow]:
     """The user's direct reports with their pledge and assessment for the cycle (3 queries)."""
@@ -211,6 +293,8 @@ class ItemResult:
     response: ItemResponse | None
     previous: ItemResponse | None = None
     supervisor: ReviewItem | None = None
+    # Courses for an item rated low (`with_training`).
+    suggestions: list = field(default_factory=list)
 
     @property
     def rating(self):
@@ -239,6 +323,10 @@ class StandardResult:
     previous_average: Decimal | None = None
     supervisor_average: Decimal | None = None
     goal: StandardGoal | None = None
+    # Courses for the standard's goal, and the training since the last self-assessment
+    # (`with_training`).
+    suggestions: list = field(default_factory=list)
+    training: object = None
 
     @property
     def change(self) -> Decimal | None:
@@ -257,6 +345,10 @@ class Results:
     review: Review | None = None
     overall: Decimal | None = None
     previous_overall: Decimal | None = None
+    # Set by `with_training`: the items rated low, and since when training is counted.
+    low: list[ItemResult] = field(default_factory=list)
+    training_since: datetime.date | None = None
+    training_shown: bool = False
 
     @property
     def goals(self) -> list[StandardResult]:
@@ -273,11 +365,18 @@ def results(assessment: Assessment) -> Results:
     scale = rating_scale(assessment.cycle.edition_id)
     responses = responses_by_item(assessment)
     goals = goals_by_standard(assessment)
-    previous = previous_assessment(assessment)
+    # Last cycle's answers and, through them, last cycle's assessment: one query. An
+    # assessment left without a single answer compares with nothing.
+    previous = None
     previous_by_code = {}
-    if previous is not None:
-        for r in ItemResponse.objects.filter(assessment=previous).select_related("item__standard"):
-            previous_by_code[(r.item.standard.number, r.item.number)] = r
+    earlier = Cycle.objects.filter(opens_on__lt=assessment.cycle.opens_on).order_by("-opens_on")
+    earlier_answers = ItemResponse.objects.filter(
+        assessment__user_id=assessment.user_id,
+        assessment__cycle=Subquery(earlier.values("pk")[:1]),
+    ).select_related("item__standard", "assessment__cycle")
+    for r in earlier_answers:
+        previous = r.assessment
+        previous_by_code[(r.item.standard.number, r.item.number)] = r
     review = latest_review(assessment)
     review_items = review.item_map if review else {}
     standard_results = []
@@ -420,3 +519,153 @@ def personal_assessments(user: User) -> list[dict]:
         }
         for a in assessments
     ]
+
+
+# ----------------------------------------------------------------------------- training
+# Continuing education beside the results (docs/education.md, "From a low rating to a
+# course"): suggested courses for low ratings and goals, and the training since the last
+# self-assessment.
+
+# Ratings at or below this are low: each such item suggests courses.
+LOW_RATING = 2
+# The most courses suggested for one item or goal, soonest offered first.
+SUGGESTIONS_EACH = 3
+
+
+@dataclass
+class Suggestion:
+    """A course suggested for an item or a goal, with its next open date if it has one."""
+
+    course: Course
+    next_starts_at: datetime.datetime | None
+    next_place: str
+    items: frozenset[int]
+    standards: frozenset[int]
+
+    @property
+    def hours_count(self) -> int:
+        """For choosing "hour" or "hours": only exactly one hour is singular."""
+        return 1 if self.course.hours == 1 else 2
+
+    @property
+    def hours_shown(self) -> Decimal:
+        return shown_hours(self.course.hours)
+
+
+def course_suggestions(viewer: User, *, items, standards) -> list[Suggestion]:
+    """Courses the viewer may see that address these items or standards, each with the
+    ids it addresses and its next open date: one query, whatever their number."""
+    if not items and not standards:
+        return []
+    upcoming = open_offerings().filter(course=OuterRef("pk")).order_by("starts_at", "id")
+    # Its next date and what it addresses come along in the same row, rather than in a
+    # query each.
+    courses = with_addressed(
+        courses_addressing(viewer, items=items, standards=standards).prefetch_related(None)
+    ).annotate(
+        next_starts_at=Subquery(upcoming.values("starts_at")[:1]),
+        next_place=Subquery(upcoming.values("place")[:1]),
+    )
+    suggestions = [
+        Suggestion(
+            course=course,
+            next_starts_at=course.next_starts_at,
+            next_place=course.next_place or "",
+            items=ids_of(course.item_ids),
+            standards=ids_of(course.standard_ids),
+        )
+        for course in courses
+    ]
+    # Courses with a date to register for first, soonest first; then by title.
+    far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    suggestions.sort(key=lambda s: (s.next_starts_at or far, s.course.title.lower()))
+    return suggestions
+
+
+def training_since(assessment: Assessment, previous: Assessment | None = None):
+    """From when training counts beside this assessment: the day the person submitted their
+    assessment of the cycle before (or that cycle's first day if they did not submit one).
+
+    A date when `previous` (that assessment, already read) is given; otherwise an SQL
+    expression that the training's own query computes, rather than a query of its own
+    (NULL in a first cycle: then nothing counts).
+    """
+    if previous is not None:
+        if previous.submitted_at is not None:
+            return timezone.localdate(previous.submitted_at)
+        return previous.cycle.opens_on
+    earlier = Cycle.objects.filter(opens_on__lt=assessment.cycle.opens_on).order_by("-opens_on")
+    submitted = Assessment.objects.filter(
+        user_id=assessment.user_id, cycle=Subquery(earlier.values("pk")[:1])
+    ).values("submitted_at")[:1]
+    return Coalesce(
+        TruncDate(Subquery(submitted, output_field=DateTimeField())),
+        Subquery(earlier.values("opens_on")[:1]),
+        output_field=DateField(),
+    )
+
+
+def training_beside(assessment: Assessment, since) -> dict:
+    """The person's training per standard number since `since` (`training_since`), up to
+    the end of the assessment's cycle: one query."""
+    return training_by_standard(assessment.user, since, until=assessment.cycle.closes_on)
+
+
+def with_training(data: Results, *, viewer: User, suggest: bool = True) -> Results:
+    """Add continuing education to the results: suggested courses for each item rated 1
+    or 2 and each goal (courses the viewer may see: the person, or someone of the
+    assessment's office), and the training since the last self-assessment beside each
+    standard. Two queries at most."""
+    data.low = [
+        row
+        for sr in data.standards
+        for row in sr.items
+        if row.rating is not None and row.rating <= LOW_RATING
+    ]
+    if suggest:
+        goal_standards = [sr for sr in data.standards if sr.goal is not None and sr.goal.goal]
+        suggestions = course_suggestions(
+            viewer,
+            # A goal's standard is addressed by courses tied to it or to any of its items.
+            items=sorted(
+                {row.item.pk for row in data.low}
+                | {item.pk for sr in goal_standards for item in sr.standard.items.all()}
+            ),
+            standards=sorted(
+                {row.item.standard_id for row in data.low}
+                | {sr.standard.pk for sr in goal_standards}
+            ),
+        )
+        for row in data.low:
+            row.suggestions = [
+                s
+                for s in suggestions
+                if row.item.pk in s.items or row.item.standard_id in s.standards
+            ][:SUGGESTIONS_EACH]
+        for sr in goal_standards:
+            item_ids = {item.pk for item in sr.standard.items.all()}
+            sr.suggestions = [
+                s for s in suggestions if sr.standard.pk in s.standards or s.items & item_ids
+            ][:SUGGESTIONS_EACH]
+    since = training_since(data.assessment, data.previous)
+    training = training_beside(data.assessment, since)
+    # A date to show when known; without one, the training is shown only if there is some.
+    data.training_since = since if isinstance(since, datetime.date) else None
+    data.training_shown = data.training_since is not None or bool(training)
+    for sr in data.standards:
+        sr.training = training.get(sr.standard.number)
+    return data
+
+
+def goal_of(assessment: Assessment, standard_id) -> StandardGoal | None:
+    """The assessment's written goal for a standard, with its linked registration."""
+    try:
+        standard_id = int(standard_id)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return (
+        StandardGoal.objects.filter(assessment=assessment, standard_id=standard_id)
+        .exclude(goal="")
+        .select_related("standard", "registration__offering__course")
+        .first()
+    )

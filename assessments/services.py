@@ -15,11 +15,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.audit import audit_record
 from accounts.models import Membership, User
 from accounts.permissions import shown_name
 from core.mail import send_templated_email
+from education.models import Registration
 from pledges.models import ApplicationItem, Cycle
 from pledges.selectors import previous_cycle
 
@@ -146,6 +148,18 @@ def require_submitted(assessment: Assessment) -> None:
             _("Only a submitted assessment can be reviewed; this one is %(state)s.")
             % {"state": assessment.get_state_display().lower()}
         )
+
+
+ELECTION_WORKERS_NOT_ASSESSED = _lazy(
+    "Election workers sign the pledge but do not take the self-assessment. Nothing was "
+    "created. If your role has changed, ask your office manager."
+)
+
+
+def require_assessed(membership: Membership | None) -> None:
+    """Refuse the self-assessment to an election worker: they are never asked for it."""
+    if membership is not None and membership.role == Membership.Role.ELECTION_WORKER:
+        raise AssessmentRefused(str(ELECTION_WORKERS_NOT_ASSESSED), status=403)
 
 
 def _current_membership(user: User) -> Membership | None:
@@ -315,6 +329,7 @@ def assessment_start(*, user: User, cycle: Cycle, copy_previous: bool = False) -
         raise AssessmentRefused(
             _("You need to belong to an office to assess yourself."), status=403
         )
+    require_assessed(membership)
     assessment, created = Assessment.objects.get_or_create(
         user=user,
         cycle=cycle,
@@ -638,6 +653,9 @@ def assessment_submit(*, assessment: Assessment, by: User, note: str = "") -> As
     _require_owner(assessment, by)
     require_open(assessment.cycle)
     require_submittable(assessment)
+    # A draft begun before the person became an election worker stays a draft: their
+    # figures are never counted.
+    require_assessed(_current_membership(by))
     _check_text(note, NOTE_MAX, _("The note"))
     missing = missing_items(assessment)
     if missing:
@@ -969,3 +987,44 @@ def assessments_import(*, records: Sequence[AssessmentRecord]) -> list[Assessmen
     if any(a.state in Assessment.COUNTED_STATES for a in assessments):
         summaries_rebuild()
     return assessments
+
+
+# ----------------------------------------------------------------------------- goals and courses
+
+
+@transaction.atomic
+def goal_registration_link(
+    *, goal: StandardGoal, by: User, registration: Registration | None
+) -> StandardGoal:
+    """Link one of the person's own course registrations to their improvement goal, or
+    remove the link (`registration=None`). A second identical post changes nothing."""
+    goal = (
+        StandardGoal.objects.select_for_update()
+        .select_related("assessment__office", "standard")
+        .get(pk=goal.pk)
+    )
+    _require_owner(goal.assessment, by)
+    if not goal.goal.strip():
+        raise InvalidAnswers(_("Write the improvement goal first, then link a course to it."))
+    if registration is not None and (
+        registration.user_id != by.pk or registration.cancelled_at is not None
+    ):
+        raise InvalidAnswers(_("Choose one of your own course registrations."))
+    new_id = registration.pk if registration is not None else None
+    if goal.registration_id == new_id:
+        return goal
+    previous_id = goal.registration_id
+    goal.registration = registration
+    goal.updated_at = timezone.now()
+    goal.save(update_fields=["registration", "updated_at"])
+    audit_record(
+        action="assessment.goal_registration",
+        actor=by,
+        obj=goal.assessment,
+        office=goal.assessment.office,
+        standard=goal.standard.number,
+        registration=new_id,
+        course=registration.offering.course.title if registration is not None else None,
+        previous_registration=previous_id,
+    )
+    return goal

@@ -17,6 +17,11 @@ urlpatterns = [
     path("<int:pk>/submit/", views.assessment_submit, name="assessment-submit"),
     path("<int:pk>/results/", views.assessment_results, name="assessment-results"),
     path("<int:pk>/results.pdf", views.assessment_results_pdf, name="assessment-results-pdf"),
+    path(
+        "<int:pk>/goals/<int:standard>/registration/",
+        views.assessment_goal_registration,
+        name="assessment-goal-registration",
+    ),
     path("<int:pk>/review/", views.assessment_review, name="assessment-review"),
     path("<int:pk>/reopen/", views.assessment_reopen, name="assessment-reopen"),
     path("<int:pk>/reviewer/", views.assessment_reassign, name="assessment-reassign"),

@@ -3,18 +3,23 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Membership
-from accounts.permissions import managed_office
+from accounts.permissions import managed_office, reads_office_records
+from accounts.selectors import direct_reports, staff_filtered, staff_listed
 from core import submissions
-from core.http import attachment, bound
+from core.http import attachment, bound, form_view
+from core.listing import ListFilterForm, list_page
 from pledges.selectors import current_cycle, previous_cycle
 
 from . import exports, grid, selectors, services
 from .forms import (
     AssessmentForm,
+    GoalRegistrationForm,
     ReopenForm,
     ReviewerForm,
     ReviewForm,
@@ -46,12 +51,13 @@ def _refused(request, error: AssessmentRefused, assessment: Assessment | None = 
 def assessment_mine(request):
     """This cycle's assessment: resume it, or start one."""
     cycle = current_cycle()
+    membership = request.user.active_membership
+    worker = membership is not None and membership.role == Membership.Role.ELECTION_WORKER
     assessment = selectors.assessment_for_user(request.user, cycle) if cycle else None
     if assessment is not None:
-        if assessment.is_editable and cycle.is_open():
+        if assessment.is_editable and cycle.is_open() and not worker:
             return redirect("assessments:assessment-edit", pk=assessment.pk)
         return redirect("assessments:assessment-detail", pk=assessment.pk)
-    membership = request.user.active_membership
     earlier = None
     if cycle is not None:
         earlier_cycle = previous_cycle(cycle)
@@ -63,7 +69,8 @@ def assessment_mine(request):
         "assessments/assessment_start.html",
         {
             "cycle": cycle,
-            "can_start": bool(cycle and cycle.is_open() and membership),
+            "can_start": bool(cycle and cycle.is_open() and membership and not worker),
+            "not_asked": worker,
             "membership": membership,
             "earlier": earlier,
             "past": past.order_by("-cycle__opens_on"),
@@ -171,12 +178,15 @@ def _edit_page(request, assessment: Assessment, *, form=None, conflict=None, err
         values, errors = grid.values_from_answers(*selectors.saved_answers(assessment)), {}
     else:
         values, errors = form.data, form.errors
+    # The training since the last self-assessment, beside each standard: when there is any.
+    training = selectors.training_beside(assessment, selectors.training_since(assessment))
     groups = grid.groups(
         edition,
         standards,
         scale,
         values,
         errors,
+        training=training,
         feedback=review.item_map if review else None,
         changed={c["item"].pk: c["response"] for c in conflict.changes if "item" in c}
         if conflict
@@ -202,6 +212,7 @@ def _edit_page(request, assessment: Assessment, *, form=None, conflict=None, err
             "error_message": error,
             "error_list": _error_list(form) if form is not None else [],
             "review": review,
+            "training_shown": bool(training),
             "answered": answered,
             "total": sum(g["total"] for g in groups),
             # Offered only before the first answer: then it costs a query.
@@ -342,12 +353,66 @@ def _manages(user, assessment) -> bool:
 @require_GET
 def assessment_results(request, pk):
     assessment = assessment_for_viewer(request.user, pk)
-    data = selectors.results(assessment)
+    # Suggested courses are those the reader may see: the person, or someone of the
+    # assessment's office (`relation`), who sees the same office and association courses.
+    data = selectors.with_training(selectors.results(assessment), viewer=request.user)
     return render(
         request,
         "assessments/assessment_results.html",
-        {"assessment": assessment, "results": data, "chart": exports.chart(data)},
+        {
+            "assessment": assessment,
+            "results": data,
+            "chart": exports.chart(data),
+            "is_owner": assessment.user_id == request.user.pk,
+        },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_goal_registration(request, pk, standard):
+    """Link one of the person's own course registrations to an improvement goal."""
+    assessment = assessment_for_owner(request.user, pk)
+    goal = selectors.goal_of(assessment, standard)
+    if goal is None:
+        raise Http404(_("No improvement goal for this standard."))
+    form = GoalRegistrationForm(
+        *bound(request), user=request.user, initial={"registration": goal.registration_id}
+    )
+
+    def linked(_goal):
+        if form.cleaned_data["registration"] is None:
+            messages.success(request, _("The goal is no longer linked to a course."))
+        else:
+            messages.success(request, _("The course is linked to your goal."))
+        url = reverse("assessments:assessment-results", args=[assessment.pk])
+        return redirect(f"{url}#goal-{goal.standard.number}")
+
+    try:
+        return form_view(
+            request,
+            form,
+            save=lambda: services.goal_registration_link(
+                goal=goal, by=request.user, registration=form.cleaned_data["registration"]
+            ),
+            done=linked,
+            template="assessments/goal_registration.html",
+            context={
+                "assessment": assessment,
+                "goal": goal,
+                "suggestions": selectors.course_suggestions(
+                    request.user,
+                    items=[
+                        item.pk
+                        for standard in selectors.standards_with_items(assessment.cycle.edition_id)
+                        if standard.pk == goal.standard_id
+                        for item in standard.items.all()
+                    ],
+                    standards=[goal.standard_id],
+                ),
+            },
+        )
+    except AssessmentRefused as error:
+        return _refused(request, error, assessment)
 
 
 @require_GET
@@ -487,26 +552,87 @@ def assessment_reassign(request, pk):
     return redirect("assessments:assessment-detail", pk=assessment.pk)
 
 
+def status_filters(request) -> ListFilterForm:
+    """Search and filters of the team and office lists: role, and the assessment's state
+    (with "not started" and, for election workers, "not asked")."""
+    return ListFilterForm(
+        request.GET,
+        roles=Membership.Role.choices,
+        states=(
+            (selectors.NOT_STARTED, _lazy("Not started")),
+            *Assessment.State.choices,
+            (selectors.NOT_ASKED, _lazy("Not asked (election workers)")),
+        ),
+        state_label=_lazy("Assessment"),
+    )
+
+
+def _status_page(request, memberships, cycle, *, office=None, reveals_confidential: bool):
+    """The filters and one page of a status list, with each row's pledge and assessment."""
+    filters = status_filters(request)
+    if filters.is_valid():
+        memberships = staff_filtered(
+            memberships,
+            q=filters.value("q"),
+            role=filters.value("role"),
+            reveals_confidential=reveals_confidential,
+        )
+        if cycle is not None:
+            memberships = selectors.with_assessment_state(
+                memberships, cycle, filters.value("state"), office=office
+            )
+    else:
+        memberships = memberships.none()
+    listing = list_page(request, memberships)
+    listing.rows = selectors.status_rows(listing.objects, cycle, office=office)
+    return filters, listing
+
+
 @require_GET
 def team_list(request):
-    """The user's direct reports, their pledge and their assessment this cycle."""
+    """The user's direct reports, their pledge and their assessment this cycle: searched,
+    filtered, a page at a time."""
     cycle = current_cycle()
-    rows = selectors.team_status(request.user, cycle)
+    membership = request.user.active_membership
+    filters, listing = _status_page(
+        request,
+        direct_reports(request.user),
+        cycle,
+        reveals_confidential=membership is not None
+        and reads_office_records(request.user, membership.office_id),
+    )
     return render(
         request,
         "assessments/team_list.html",
-        {"cycle": cycle, "rows": rows, "to_review": sum(1 for r in rows if r.needs_review)},
+        {
+            "cycle": cycle,
+            "filters": filters,
+            "listing": listing,
+            "rows": listing.rows,
+            "to_review": selectors.team_awaiting_review(request.user, cycle),
+        },
+        status=200 if filters.is_valid() else 400,
     )
 
 
 @require_GET
 def office_list(request):
-    """Every assessment in the manager's office this cycle, read-only."""
+    """Every assessment in the manager's office this cycle, read-only: searched, filtered,
+    a page at a time."""
     office = managed_office(request.user)
     cycle = current_cycle()
-    rows = selectors.office_assessments(office, cycle) if cycle else []
+    filters, listing = _status_page(
+        request, staff_listed(office), cycle, office=office, reveals_confidential=True
+    )
     return render(
         request,
         "assessments/office_list.html",
-        {"cycle": cycle, "rows": rows, "office": office},
+        {
+            "cycle": cycle,
+            "filters": filters,
+            "listing": listing,
+            "rows": listing.rows,
+            "office": office,
+        },
+        status=200 if filters.is_valid() else 400,
     )

@@ -17,7 +17,15 @@ assessments, 38 answers each (3.8 million). Rebuilds the summaries, then measure
 3. throughput under gunicorn + wrk (benchmarks/throughput.py) of the assessment form,
    the office report page and the association report page, as a ratio of /healthz;
 4. peak Python memory (tracemalloc) and RSS growth while streaming the CSV of the
-   5,000-person office.
+   5,000-person office;
+5. the lists of people at 5,000 people in one office (`generate_workers_office`: a
+   manager, supervisors and officials with submitted assessments, and 4,500 election
+   workers, a third of them without email): the people list, the office's pledges, the
+   office's assessments and the manager's team (whom the workers report to), each on its
+   first page and searched, and the office report of that office.
+
+BENCH_ONLY=lists sets up the database and measures 5 alone (no 100,000 officials), for a
+quick run on a busy machine; it writes benchmarks/out/lists_section.md.
 
 Writes the Markdown section to benchmarks/out/reports_section.md (run.py includes it) and
 drops the database at the end (BENCH_KEEP_DB=1 keeps it).
@@ -57,6 +65,9 @@ PDF_OFFICE = 50
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 PASSWORD = "standards-demo-2026"  # the demo password (README)
 SECTION = OUT / "reports_section.md"
+LISTS_SECTION = OUT / "lists_section.md"
+WORKERS_OFFICE = int(os.environ.get("BENCH_WORKERS_OFFICE", "5000"))
+WORKERS_SHARE = 0.9  # of that office: election workers; the rest are staff
 
 os.environ.update(
     DATABASE_URL=DATABASE_URL,
@@ -198,12 +209,13 @@ def generate(cycle, items) -> dict:
                 cursor,
                 user_t,
                 [
-                    *("id", "password", "is_superuser", "email", "full_name"),
+                    *("id", "password", "is_superuser", "email", "phone", "full_name"),
                     *("preferred_language", "is_active", "is_staff", "is_confidential"),
                     "date_joined",
                 ],
                 (
-                    f"{u}\t{password}\tf\tb{u}@bench.test\tBench Person {u}\ten\tt\tf\tf\t{now}\n"
+                    # No phone number: the column holds "" (the field's blank value).
+                    f"{u}\t{password}\tf\tb{u}@bench.test\t\tBench Person {u}\ten\tt\tf\tf\t{now}\n"
                     for u, _o, _r, _s in people
                 ),
             )
@@ -295,6 +307,175 @@ def generate(cycle, items) -> dict:
     }
 
 
+def generate_workers_office(cycle, items) -> dict:
+    """One office of WORKERS_OFFICE people, mostly election workers (every third without
+    an email address, each with a phone number), reporting to its manager; its staff with
+    submitted assessments. COPY, as `generate`."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from accounts.models import Membership, Office, User
+    from assessments.models import Assessment, ItemResponse
+    from assessments.summaries import summaries_rebuild
+
+    started = time.perf_counter()
+    now = timezone.now().isoformat()
+    password = make_password(PASSWORD)
+    workers = int(WORKERS_OFFICE * WORKERS_SHARE)
+    staff = WORKERS_OFFICE - workers
+    user_t, member_t = User._meta.db_table, Membership._meta.db_table
+    assess_t, answer_t = Assessment._meta.db_table, ItemResponse._meta.db_table
+    with transaction.atomic():
+        office = Office.objects.create(name="Bench poll workers office", state="CO")
+        with connection.cursor() as cursor:
+            first = _next_id(cursor, user_t)
+            people = []  # (user id, role, reports to, email or None, phone)
+            for n in range(WORKERS_OFFICE):
+                uid = first + n
+                if n == 0:
+                    role, boss = "manager", None
+                elif n < staff:
+                    role, boss = ("supervisor", first) if n % 10 == 1 else ("official", first + 1)
+                else:
+                    role, boss = "election_worker", first
+                email = None if role == "election_worker" and n % 3 == 0 else f"w{uid}@bench.test"
+                people.append((uid, role, boss, email, f"+1720{n:07d}"))
+            _copy(
+                cursor,
+                user_t,
+                [
+                    *("id", "password", "is_superuser", "email", "phone", "full_name"),
+                    *("preferred_language", "is_active", "is_staff", "is_confidential"),
+                    "date_joined",
+                ],
+                (
+                    f"{u}\t{password}\tf\t{'\\N' if e is None else e}\t{p}"
+                    f"\tBench Worker {u}\ten\tt\tf\tf\t{now}\n"
+                    for u, _r, _b, e, p in people
+                ),
+            )
+            _reset_sequence(cursor, user_t)
+            _copy(
+                cursor,
+                member_t,
+                ["user_id", "office_id", "role", "reports_to_id", "started_at"],
+                (
+                    f"{u}\t{office.pk}\t{r}\t{'\\N' if b is None else b}\t{now}\n"
+                    for u, r, b, _e, _p in people
+                ),
+            )
+            first_assessment = _next_id(cursor, assess_t)
+            assessed = [u for u, r, _b, _e, _p in people if r != "election_worker"]
+            _copy(
+                cursor,
+                assess_t,
+                [
+                    *("id", "user_id", "office_id", "cycle_id", "state", "version"),
+                    *("created_at", "updated_at", "submitted_at"),
+                ],
+                (
+                    f"{first_assessment + k}\t{u}\t{office.pk}\t{cycle.pk}\tsubmitted\t1"
+                    f"\t{now}\t{now}\t{now}\n"
+                    for k, u in enumerate(assessed)
+                ),
+            )
+            _reset_sequence(cursor, assess_t)
+            _copy(
+                cursor,
+                answer_t,
+                [
+                    *("assessment_id", "item_id", "rating", "not_applicable", "na_reason"),
+                    *("comment", "changed_in_version", "updated_at"),
+                ],
+                (
+                    f"{first_assessment + k}\t{item.pk}\t{1 + (k + item.pk) % 4}\tf\t\t\t1\t{now}\n"
+                    for k in range(len(assessed))
+                    for item in items
+                ),
+            )
+            cursor.execute(f"ANALYZE {user_t}, {member_t}, {assess_t}, {answer_t}")
+    summaries_rebuild()
+    return {
+        "office": office,
+        "manager": User.objects.get(pk=first),
+        "workers": workers,
+        "staff": staff,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _open_cycle() -> None:
+    """This year's cycle of the published edition, open (the lists-only run)."""
+    import datetime
+
+    from pledges.models import Cycle, Edition
+
+    year = datetime.date.today().year
+    Cycle.objects.get_or_create(
+        name=str(year),
+        defaults={
+            "edition": Edition.objects.filter(published_at__isnull=False).order_by("-year").first(),
+            "opens_on": datetime.date(year, 1, 1),
+            "closes_on": datetime.date(year, 12, 31),
+        },
+    )
+
+
+def measure_lists(office_data: dict) -> list[tuple]:
+    """(page, URL, queries, status, min ms, median ms) of each list at that office's size."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(headers={"x-forwarded-proto": "https"})
+    client.force_login(office_data["manager"])
+    office = office_data["office"]
+    search = "?q=Bench+Worker+12"
+    pages = [
+        ("people list, first page", "/people/"),
+        ("people list, searched", f"/people/{search}"),
+        ("people list, election workers, page 40", "/people/?role=election_worker&page=40"),
+        ("office pledges, first page", "/pledges/office/"),
+        ("office pledges, searched", f"/pledges/office/{search}"),
+        ("office assessments, first page", "/assessments/office/"),
+        ("office assessments, searched", f"/assessments/office/{search}"),
+        ("team (the manager's 4,500+ reports), first page", "/assessments/team/"),
+        ("team, searched", f"/assessments/team/{search}"),
+        ("office report (identified, 5,000 people)", f"/reports/offices/{office.pk}/"),
+    ]
+    rows = []
+    for name, url in pages:
+        client.get(url)  # warm: the chain check, the edition, the benchmarks
+        with CaptureQueriesContext(connection) as ctx:
+            status = client.get(url).status_code
+        ms = _timed(lambda u=url: client.get(u))
+        rows.append((name, url, len(ctx.captured_queries), status, *ms))
+        print(f"lists: {name} {ms} {len(ctx.captured_queries)} q {status}")
+    return rows
+
+
+def render_lists(office_data: dict, rows: list[tuple]) -> list[str]:
+    lines = [
+        "",
+        f"### 5. Lists of people at {WORKERS_OFFICE:,} people in one office",
+        "",
+        f"One office of {WORKERS_OFFICE:,} people: {office_data['workers']:,} election workers "
+        f"(every third without an email address, all with a phone number) reporting to the "
+        f"manager, and {office_data['staff']:,} staff with submitted assessments (generated "
+        f"in {office_data['seconds']:.1f} s). Signed in as its manager, in-process test "
+        f"client; min / median of {REPEAT} runs after a warm-up. Lists show 50 people a page "
+        "(`core.listing`); their query counts, the same at any size, are pinned by "
+        "tests/accounts/test_pagination.py.",
+        "",
+        "| page | URL | status | min ms | median ms |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for name, url, _queries, status, low, median in rows:
+        lines.append(f"| {name} | `{url}` | {status} | {low:.1f} | {median:.1f} |")
+    return lines
+
+
 SCAN_SQL = """
 SELECT a.office_id, r.item_id, r.rating, r.not_applicable, COUNT(*)
 FROM assessments_itemresponse r JOIN assessments_assessment a ON a.id = r.assessment_id
@@ -356,10 +537,25 @@ def main() -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("migrate", verbosity=0, stdout=quiet)
         call_command("createcachetable", verbosity=0)
-        call_command("seed_demo", stdout=quiet)
+        if os.environ.get("BENCH_ONLY") == "lists":
+            # The lists need the standards and an open cycle, not the demo.
+            call_command("load_standards", stdout=quiet)
+            _open_cycle()
+        else:
+            call_command("seed_demo", stdout=quiet)
     setup_seconds = time.perf_counter() - started
     cycle = current_cycle()
     items = list(ApplicationItem.objects.filter(standard__edition_id=cycle.edition_id))
+    if os.environ.get("BENCH_ONLY") == "lists":
+        workers_office = generate_workers_office(cycle, items)
+        LISTS_SECTION.write_text(
+            "\n".join(render_lists(workers_office, measure_lists(workers_office))) + "\n"
+        )
+        connections.close_all()
+        if os.environ.get("BENCH_KEEP_DB") != "1":
+            admin(f'DROP DATABASE IF EXISTS "{DBNAME}" WITH (FORCE)')
+        print(f"lists: done in {time.perf_counter() - started:.0f} s")
+        return
     data = generate(cycle, items)
     generate_seconds = data["timings"]["total"]
     association, pdf_office, big_office = (
@@ -444,6 +640,10 @@ def main() -> None:
     rss_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) * 1024
     print(f"csv {csv_bytes} bytes in {csv_seconds:.1f} s, peak {peak / 1e6:.1f} MB")
 
+    # 5. The lists of people at 5,000 people in one office.
+    workers_office = generate_workers_office(cycle, items)
+    lists = render_lists(workers_office, measure_lists(workers_office))
+
     # 3. Throughput under gunicorn.
     form_user, form_url = form_page(cycle)
     supervisor = User.objects.get(email="supervisor@demo.test")
@@ -489,7 +689,7 @@ def main() -> None:
         csv=(csv_bytes, csv_seconds, peak, rss_growth),
         wrk=wrk,
     )
-    SECTION.write_text("\n".join(section) + "\n")
+    SECTION.write_text("\n".join([*section, *lists]) + "\n")
     (OUT / "reports_meta.json").write_text(json.dumps({"postgresql": pg_version}))
     connections.close_all()
     if os.environ.get("BENCH_KEEP_DB") != "1":

@@ -332,6 +332,25 @@ def main() -> None:
         lines += ["", "Reports at scale: skipped (BENCH_SKIP_SCALE=1)."]
     else:
         lines += ["", "Reports at scale: **failed** — see the output of `make bench`."]
+    # Certification programs at scale (benchmarks/education_bench.py): its own process and
+    # PostgreSQL database, like the reports.
+    education_section = OUT / "education_section.md"
+    education_section.unlink(missing_ok=True)
+    if os.environ.get("BENCH_SKIP_SCALE") != "1":
+        env = {k: v for k, v in os.environ.items() if k not in ("SQLITE_PATH", "DEBUG")}
+        scale_ok = (
+            subprocess.run(
+                [sys.executable, str(ROOT / "benchmarks" / "education_bench.py")],
+                cwd=ROOT,
+                env=env,
+            ).returncode
+            == 0
+            and scale_ok
+        )
+        if education_section.exists():
+            lines += education_section.read_text().splitlines()
+        else:
+            lines += ["", "Certification programs at scale: **failed** — see `make bench`."]
     total = time.perf_counter() - bench_started
     lines += ["", f"Total `make bench` time (this run, excluding the venv): {total / 60:.1f} min."]
     lines.append("")

@@ -44,10 +44,14 @@ def send_email_task(*, to: list[str], subject: str, body: str, reply_to: list[st
 
 
 def send_templated_email(
-    *, to: str | list[str], template: str, context: dict, language: str | None, reply_to=None
+    *, to: str | list[str] | None, template: str, context: dict, language: str | None, reply_to=None
 ) -> None:
     """Queue an email once the surrounding transaction commits (never for a rolled-back write)."""
-    recipients = [to] if isinstance(to, str) else list(to)
+    recipients = [r for r in ([to] if isinstance(to, str) else to or ()) if r]
+    if not recipients:
+        # A person known by name and phone only (an election worker) has no address:
+        # there is nobody to write to, and nothing is queued.
+        return
     subject, body = render_email(template=template, context=context, language=language)
     transaction.on_commit(
         lambda: send_email_task.enqueue(

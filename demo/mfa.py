@@ -31,7 +31,7 @@ def totp_secret(user) -> str | None:
 
 def demo_secret_for(user) -> str | None:
     """The TOTP secret of a demo account's authenticator app, or None."""
-    if not user.email.lower().endswith(DEMO_EMAIL_SUFFIX):
+    if not (user.email or "").lower().endswith(DEMO_EMAIL_SUFFIX):
         return None
     return totp_secret(user)
 
@@ -51,7 +51,10 @@ def seed_demo_authenticators(people) -> None:
     from allauth.mfa.totp.internal.auth import TOTP
 
     for user in people:
-        if not user.email.lower().endswith(DEMO_EMAIL_SUFFIX) or required_role(user) is None:
+        if (
+            not (user.email or "").lower().endswith(DEMO_EMAIL_SUFFIX)
+            or required_role(user) is None
+        ):
             continue
         if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             continue

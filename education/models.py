@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.text import validate_name_text, validate_visible_text
 
+from .evidence import evidence_path, private_storage
+
 TITLE_MAX = 200
 DESCRIPTION_MAX = 4000
 NOTE_MAX = 2000
@@ -90,6 +92,8 @@ class Course(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Raised by every change: an edit made from an older copy of the page is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("course")
@@ -143,8 +147,20 @@ class Offering(models.Model):
         related_name="+",
         verbose_name=_("trainer"),
     )
+    # The signing session held at this course date, if any: whoever checked in there can
+    # be marked present in one step.
+    signing_session = models.ForeignKey(
+        "signing.SigningSession",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signing session"),
+    )
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Raised by every change: an edit made from an older copy of the page is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("course offering")
@@ -264,8 +280,11 @@ class SelfReport(models.Model):
     standards = models.ManyToManyField(
         "pledges.Standard", blank=True, related_name="+", verbose_name=_("standards")
     )
-    # The evidence (PDF or image), kept in private storage, never served directly.
-    evidence = models.FileField(_("evidence"), upload_to="education/evidence/%Y/%m/")
+    # The evidence (PDF or image), kept in private storage under a random name, never
+    # served directly (education.evidence).
+    evidence = models.FileField(
+        _("evidence"), upload_to=evidence_path, storage=private_storage, max_length=200
+    )
     evidence_name = models.CharField(_("evidence file name"), max_length=200)
     evidence_type = models.CharField(_("evidence type"), max_length=64)
     evidence_size = models.PositiveIntegerField(_("evidence size"))
@@ -413,6 +432,8 @@ class Program(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Raised by every change: an edit sent from a page older than the last change is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("certification program")
@@ -452,17 +473,46 @@ class Enrollment(models.Model):
     ended_at = models.DateTimeField(_("left"), null=True, blank=True)
     # The end of the period the lapse reminder was sent for: none is sent twice.
     lapse_reminded_for = models.DateField(_("lapse reminder sent for"), null=True, blank=True)
+    # The person's standing as last computed (`services.progress_changed`): the current
+    # period, its hours, whether it is met, whether the one before lapsed, and the office
+    # it is counted in (`ProgramOfficeSummary`). Kept so that the office's and the
+    # association's pages read rows, not every credit, and so that a change of office or
+    # of period moves exactly what was counted.
+    office = models.ForeignKey(
+        "accounts.Office",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("counted in office"),
+    )
+    period_start = models.DateField(_("current period from"), null=True, blank=True)
+    period_end = models.DateField(_("current period until"), null=True, blank=True)
+    hours = models.DecimalField(
+        _("hours in the current period"), max_digits=8, decimal_places=2, default=0
+    )
+    met = models.BooleanField(_("current period met"), default=False)
+    lapsed = models.BooleanField(_("previous period lapsed"), default=False)
 
     class Meta:
         verbose_name = _("program enrolment")
         verbose_name_plural = _("program enrolments")
         ordering = ["program", "user"]
+        indexes = [
+            models.Index(fields=["program", "office", "ended_at"], name="enrollment_office_idx"),
+            models.Index(fields=["ended_at", "period_end"], name="enrollment_period_end_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "user"],
                 condition=Q(ended_at__isnull=True),
                 name="enrollment_one_active",
             ),
+            models.CheckConstraint(
+                condition=Q(period_end__isnull=True) | Q(period_end__gte=F("period_start")),
+                name="enrollment_period_order",
+            ),
+            models.CheckConstraint(condition=Q(hours__gte=0), name="enrollment_hours_positive"),
         ]
 
     def __str__(self):
@@ -487,6 +537,10 @@ class Completion(models.Model):
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
     code = models.CharField(_("verification code"), max_length=32, unique=True)
     completed_at = models.DateTimeField(_("completed"), default=timezone.now)
+    # Set when hours behind the completion were taken off the ledger (a self-report's
+    # approval reversed) and the period is no longer met; cleared if it is met again.
+    # The verification page then says the certificate no longer stands.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("program completion")
@@ -527,3 +581,36 @@ class ProgramOfficeSummary(models.Model):
 
     def __str__(self):
         return f"{self.program} · {self.office}"
+
+
+class CourseImport(models.Model):
+    """A parsed course CSV awaiting its publisher's confirmation; kept server-side, so
+    what is confirmed is exactly what was previewed."""
+
+    office = models.ForeignKey(
+        "accounts.Office", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    association = models.ForeignKey(
+        "accounts.Association",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    rows = models.JSONField(_("rows"), default=list)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("course import")
+        verbose_name_plural = _("course imports")
+        ordering = ["-created_at"]
+        constraints = [owner_constraint("course_import_one_owner")]
+
+    def __str__(self):
+        return self.filename or self.sha256[:12]

@@ -3,10 +3,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import (
+    AddendumRequirement,
     ApplicationItem,
     ChainHead,
     Cycle,
     Edition,
+    OathAddendum,
     Pledge,
     PledgeReminder,
     PledgeWithdrawal,
@@ -171,3 +173,21 @@ class PledgeReminderAdmin(AppendOnlyAdmin):
 @admin.register(ChainHead)
 class ChainHeadAdmin(AppendOnlyAdmin):
     list_display = ["sequence", "record_hash"]
+
+
+@admin.register(OathAddendum)
+class OathAddendumAdmin(AppendOnlyAdmin):
+    """Read here; written by its office's manager or its association's administrators on
+    their own pages, where versions are numbered, published and retired."""
+
+    list_display = ["title", "version", "office", "association", "state", "published_at"]
+    list_filter = ["state", "language"]
+    list_select_related = ["office", "association"]
+    search_fields = ["title", "text_sha256"]
+
+
+@admin.register(AddendumRequirement)
+class AddendumRequirementAdmin(AppendOnlyAdmin):
+    list_display = ["office", "source", "association", "changed_at"]
+    list_filter = ["source"]
+    list_select_related = ["office", "association"]

@@ -9,10 +9,19 @@ import hashlib
 import hmac
 import json
 import secrets
+import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import ChainVersion, Edition, Pledge, PledgeEvidence, PledgeWithdrawal, Standard
+from .models import (
+    ChainVersion,
+    Edition,
+    OathAddendum,
+    Pledge,
+    PledgeEvidence,
+    PledgeWithdrawal,
+    Standard,
+)
 
 # The rule new records are chained under.
 CURRENT_CHAIN_VERSION = ChainVersion.SALTED
@@ -33,6 +42,15 @@ CONSENT_TEXT = _(
 )
 
 
+# The consent of a pledge signed together with an oath addendum: one act for both texts.
+CONSENT_TEXT_WITH_ADDENDUM = _(
+    "I have read the pledge and the oath addendum, and I agree to sign both electronically. "
+    "I understand that typing my full name below is my signature on both and has the same "
+    "effect as signing on paper, and that the portal records the date and time, my IP "
+    "address, my browser and how I signed in."
+)
+
+
 def canonical_pledge_text(edition: Edition, standards: list[Standard]) -> str:
     """The complete pledge as one normalized text: heading, preamble, statements, items."""
     lines = [edition.title, edition.publisher, f"Edition {edition.code} ({edition.year})", ""]
@@ -43,6 +61,32 @@ def canonical_pledge_text(edition: Edition, standards: list[Standard]) -> str:
         for item in standard.items.all():
             lines.append(f"{standard.number}.{item.number} {item.title}: {item.text.strip()}")
     return "\n".join(" ".join(line.split()) if line else "" for line in lines) + "\n"
+
+
+def normalize_addendum_title(title: str) -> str:
+    """An addendum's title on one line, its whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", title).split())
+
+
+def normalize_addendum_text(text: str) -> str:
+    """An addendum's text as stored and hashed: NFC, Unix line ends, no trailing spaces,
+    at most one blank line between paragraphs, none at either end."""
+    lines = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    kept: list[str] = []
+    for line in lines.split("\n"):
+        line = line.rstrip()
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    while kept and not kept[-1]:
+        kept.pop()
+    return "\n".join(kept)
+
+
+def canonical_addendum_text(addendum: OathAddendum) -> str:
+    """The addendum as one text: title, its owner's version number, then the text."""
+    title = normalize_addendum_title(addendum.title)
+    text = normalize_addendum_text(addendum.text)
+    return f"{title}\nVersion {addendum.version}\n\n{text}\n"
 
 
 def sha256_text(text: str) -> str:
@@ -130,7 +174,7 @@ def _salted_content(record: Pledge | PledgeWithdrawal) -> dict:
             "user_agent_digest": record.user_agent_digest,
             "auth_method": record.auth_method,
         }
-    return {
+    content = {
         "rule": 2,
         "kind": "pledge",
         "sequence": record.sequence,
@@ -155,6 +199,14 @@ def _salted_content(record: Pledge | PledgeWithdrawal) -> dict:
         "verification_code": record.verification_code,
         "listed_publicly": record.listed_publicly,
     }
+    # Pledges signed at a signing session cover where and how; others, signed before these
+    # fields existed or outside a session, keep the content (and hash) they always had.
+    if record.session_reference:
+        content["session_reference"] = record.session_reference
+        content["session_shared_device"] = record.session_shared_device
+        content["session_identified_by"] = record.session_identified_by
+    _cover_addendum(record, content)
+    return content
 
 
 def _raw_content(record: Pledge | PledgeWithdrawal) -> dict:
@@ -193,7 +245,19 @@ def _raw_content(record: Pledge | PledgeWithdrawal) -> dict:
     if record.account_name or record.name_mismatch:
         content["account_name"] = record.account_name
         content["name_mismatch"] = record.name_mismatch
+    _cover_addendum(record, content)
     return content
+
+
+def _cover_addendum(record: Pledge, content: dict) -> None:
+    """A pledge signed with an oath addendum covers which one and its text's fingerprint.
+
+    Pledges without one, all those signed before addenda existed among them, keep the
+    content (and so the hash) they always had.
+    """
+    if record.addendum_id is not None or record.addendum_sha256:
+        content["addendum"] = record.addendum_id
+        content["addendum_sha256"] = record.addendum_sha256
 
 
 def record_hash(record: Pledge | PledgeWithdrawal, previous_hash: str) -> str:

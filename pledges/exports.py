@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 
 from core.documents import pdf_from_html
 
-from .chain import canonical_pledge_text, sha256_text
+from .chain import canonical_addendum_text, canonical_pledge_text, sha256_text
 from .models import Pledge
 from .selectors import edition_standards
 from .transparency import certificate_entry
@@ -38,6 +38,10 @@ def pledge_certificate_pdf(pledge: Pledge) -> tuple[str, str, bytes]:
     text_matches = sha256_text(canonical_pledge_text(pledge.edition, standards)) == (
         pledge.text_sha256
     )
+    # The addendum's row is immutable once published; a mismatch would mean it was altered.
+    addendum_matches = pledge.addendum is None or (
+        sha256_text(canonical_addendum_text(pledge.addendum)) == pledge.addendum_sha256
+    )
     url = verification_url(pledge)
     # The certificate speaks the signer's language; the edition's text inside it is marked
     # with the edition's own language.
@@ -50,6 +54,8 @@ def pledge_certificate_pdf(pledge: Pledge) -> tuple[str, str, bytes]:
                 "edition": pledge.edition,
                 "standards": standards,
                 "text_matches": text_matches,
+                "addendum": pledge.addendum,
+                "addendum_matches": addendum_matches,
                 "verification_url": url,
                 "qr": mark_safe(  # noqa: S308 — segno's own SVG markup, title escaped
                     qr_svg(url, title=gettext("QR code linking to the verification page"))

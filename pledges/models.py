@@ -2,12 +2,14 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CONFIDENTIAL_NAME
+from core.text import validate_name_text, validate_visible_text
 
 from . import codes
 from .names import names_agree
@@ -216,6 +218,16 @@ class Pledge(PersonalEvidenceMixin, models.Model):
         PASSWORD = "password", _("Password")
         MFA = "mfa", _("Password and second factor")
         PASSKEY = "passkey", _("Passkey")
+        # A person on a signing session's roster, confirmed by a one-time code.
+        ONE_TIME_CODE = "code", _("One-time code at a signing session")
+
+    class IdentifiedBy(models.TextChoices):
+        """How a person signing at a signing session showed who they are."""
+
+        OWN_SIGN_IN = "own_sign_in", _("their own sign-in")
+        TRAINER_CODE = "trainer_code", _("their name on the roster and the trainer's code")
+        EMAIL_CODE = "email_code", _("their name on the roster and a code sent by email")
+        SMS_CODE = "sms_code", _("their name on the roster and a code sent by text message")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pledges"
@@ -265,6 +277,35 @@ class Pledge(PersonalEvidenceMixin, models.Model):
     user_agent_digest = models.CharField(_("salted SHA-256 of the user agent"), **_DIGEST)
     typed_name_digest = models.CharField(_("salted SHA-256 of the typed name"), **_DIGEST)
     account_name_digest = models.CharField(_("salted SHA-256 of the account's name"), **_DIGEST)
+    # Signed at a signing session (the `signing` app): which one, whether on the session's
+    # shared kiosk, and how the signer was identified. Empty for every other pledge; the
+    # chain covers these only when set, so older records keep their hash.
+    session_reference = models.CharField(
+        _("signing session"),
+        max_length=300,
+        blank=True,
+        help_text=_("The session's number, title, place and date, as recorded at signing."),
+    )
+    session_shared_device = models.BooleanField(_("signed on a shared device"), default=False)
+    session_identified_by = models.CharField(
+        _("identified at the session by"),
+        max_length=16,
+        blank=True,
+        choices=IdentifiedBy.choices,
+    )
+    # The oath addendum signed in the same act, when the signer's office required one, and
+    # the SHA-256 of its text as shown. The chain covers them only when set.
+    addendum = models.ForeignKey(
+        "OathAddendum",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pledges",
+        verbose_name=_("oath addendum signed"),
+    )
+    addendum_sha256 = models.CharField(
+        _("SHA-256 of the oath addendum signed"), max_length=64, blank=True
+    )
 
     class Meta:
         verbose_name = _("pledge")
@@ -276,6 +317,16 @@ class Pledge(PersonalEvidenceMixin, models.Model):
                 fields=["user", "cycle"],
                 condition=Q(withdrawn_at__isnull=True),
                 name="pledge_one_active_per_user_cycle",
+            ),
+            models.CheckConstraint(
+                condition=~Q(session_reference="")
+                | Q(session_shared_device=False, session_identified_by=""),
+                name="pledge_session_details_need_session",
+            ),
+            models.CheckConstraint(
+                condition=Q(addendum__isnull=True, addendum_sha256="")
+                | (Q(addendum__isnull=False) & ~Q(addendum_sha256="")),
+                name="pledge_addendum_with_its_hash",
             ),
         ]
 
@@ -307,6 +358,10 @@ class Pledge(PersonalEvidenceMixin, models.Model):
         # Signed before names were compared: the account's name now is the best evidence.
         account = self.user.full_name
         return "" if names_agree(self.typed_name, account) else account
+
+    @property
+    def signed_at_session(self) -> bool:
+        return bool(self.session_reference)
 
     @property
     def public_name(self) -> str:
@@ -519,3 +574,212 @@ class LogCheckpoint(models.Model):
 
     def __str__(self):
         return f"{self.tree_size} {self.root_hash[:12]}"
+
+
+ADDENDUM_TEXT_MAX = 20000
+
+
+def validate_no_control_characters(value: str) -> None:
+    """Refuses control characters other than line ends and tabs (NUL cannot be stored)."""
+    if any((ord(ch) < 32 and ch not in "\r\n\t") or ch == "\x7f" for ch in value):
+        raise ValidationError(_("The text cannot contain control characters."), code="control")
+
+
+class OathAddendum(models.Model):
+    """An office's or an association's own oath, signed in the same act as the pledge.
+
+    Versioned per owner and immutable once published, like an edition: a new text is a new
+    version, and publishing it retires the one before. Pledges keep the version they signed.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    office = models.ForeignKey(
+        "accounts.Office",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="oath_addenda",
+        verbose_name=_("office"),
+    )
+    association = models.ForeignKey(
+        "accounts.Association",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="oath_addenda",
+        verbose_name=_("association"),
+    )
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200, validators=[validate_name_text])
+    text = models.TextField(
+        _("text"),
+        max_length=ADDENDUM_TEXT_MAX,
+        validators=[
+            MaxLengthValidator(ADDENDUM_TEXT_MAX),
+            validate_visible_text,
+            validate_no_control_characters,
+        ],
+    )
+    language = models.CharField(
+        _("language of the text"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
+    revision = models.PositiveIntegerField(
+        _("revision"),
+        default=1,
+        help_text=_(
+            "Raised by every change to the draft; a form from an older revision is refused."
+        ),
+    )
+    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    updated_at = models.DateTimeField(_("last changed"), default=timezone.now)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("oath addendum")
+        verbose_name_plural = _("oath addenda")
+        ordering = ["-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(office__isnull=False, association__isnull=True)
+                | Q(office__isnull=True, association__isnull=False),
+                name="oath_addendum_one_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "published", "retired"]),
+                name="oath_addendum_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="oath_addendum_version_positive"
+            ),
+            # A published (or retired) text carries its fingerprint and the time it took effect.
+            models.CheckConstraint(
+                condition=Q(state="draft", published_at__isnull=True, text_sha256="")
+                | (
+                    Q(state__in=["published", "retired"], published_at__isnull=False)
+                    & ~Q(text_sha256="")
+                ),
+                name="oath_addendum_published_has_hash",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="retired", retired_at__isnull=False)
+                | (~Q(state="retired") & Q(retired_at__isnull=True)),
+                name="oath_addendum_retired_when_retired",
+            ),
+            models.UniqueConstraint(
+                fields=["office", "version"], name="oath_addendum_office_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["association", "version"],
+                name="oath_addendum_association_version_unique",
+            ),
+            # One draft and one current published version per owner at a time.
+            models.UniqueConstraint(
+                fields=["office"], condition=Q(state="draft"), name="oath_addendum_one_office_draft"
+            ),
+            models.UniqueConstraint(
+                fields=["association"],
+                condition=Q(state="draft"),
+                name="oath_addendum_one_association_draft",
+            ),
+            models.UniqueConstraint(
+                fields=["office"],
+                condition=Q(state="published"),
+                name="oath_addendum_one_office_published",
+            ),
+            models.UniqueConstraint(
+                fields=["association"],
+                condition=Q(state="published"),
+                name="oath_addendum_one_association_published",
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(title)s, version %(version)s") % {"title": self.title, "version": self.version}
+
+    @property
+    def owner(self):
+        """The office or the association that publishes this addendum."""
+        return self.office if self.office_id is not None else self.association
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == self.State.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == self.State.PUBLISHED
+
+    @property
+    def is_retired(self) -> bool:
+        return self.state == self.State.RETIRED
+
+
+class AddendumRequirement(models.Model):
+    """Which oath addendum an office's people sign with the pledge. No row: none."""
+
+    class Source(models.TextChoices):
+        NONE = "none", _("No oath addendum")
+        OFFICE = "office", _("Our office's own oath addendum")
+        ASSOCIATION = "association", _("Our association's oath addendum")
+
+    office = models.OneToOneField(
+        "accounts.Office",
+        on_delete=models.PROTECT,
+        related_name="addendum_requirement",
+        verbose_name=_("office"),
+    )
+    source = models.CharField(
+        _("oath addendum to sign"), max_length=16, choices=Source.choices, default=Source.NONE
+    )
+    association = models.ForeignKey(
+        "accounts.Association",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="addendum_requirements",
+        verbose_name=_("association"),
+    )
+    changed_at = models.DateTimeField(_("last changed"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        verbose_name = _("oath addendum requirement")
+        verbose_name_plural = _("oath addendum requirements")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source="association", association__isnull=False)
+                | Q(source__in=["none", "office"], association__isnull=True),
+                name="addendum_requirement_association_when_chosen",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.office} — {self.get_source_display()}"

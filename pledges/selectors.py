@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,11 +15,13 @@ from accounts.selectors import iso, staff_listed
 from .chain import GENESIS_HASH, EvidenceStatus, evidence_status, personal_fields, record_hash
 from .codes import code_candidates
 from .models import (
+    AddendumRequirement,
     ApplicationItem,
     ChainHead,
     ChainVersion,
     Cycle,
     Edition,
+    OathAddendum,
     Pledge,
     PledgeEvidence,
     PledgeReminder,
@@ -112,9 +114,13 @@ def signable_cycle(day=None) -> Cycle | None:
 
 
 def unsigned_members(*, cycle: Cycle, office=None) -> QuerySet[Membership]:
-    """Current memberships (in one office, or all) of people without an active pledge."""
+    """Current memberships (in one office, or all) of people without an active pledge whom
+    a reminder can reach: people known by name and phone only (election workers without
+    an email address) are reminded at their signing session, not by email."""
     signed = Pledge.objects.filter(user=OuterRef("user"), cycle=cycle, withdrawn_at__isnull=True)
-    memberships = Membership.objects.filter(ended_at__isnull=True, user__is_active=True)
+    memberships = Membership.objects.filter(
+        ended_at__isnull=True, user__is_active=True, user__email__isnull=False
+    )
     if office is not None:
         memberships = memberships.filter(office=office)
     return (
@@ -140,15 +146,48 @@ _LAST_REMINDED = (
 )
 
 
-def office_pledge_rows(office, cycle: Cycle) -> list[OfficePledgeRow]:
-    """Everyone in the office with their active pledge and last reminder: three queries."""
-    memberships = list(staff_listed(office))
+def office_pledge_rows(office, cycle: Cycle, memberships=None) -> list[OfficePledgeRow]:
+    """Everyone in the office (or the `memberships` given: one page of a list) with their
+    active pledge and last reminder: three queries, two with the memberships given."""
+    memberships = list(staff_listed(office) if memberships is None else memberships)
     user_ids = [m.user_id for m in memberships]
     pledges = active_pledges_by_user(user_ids, cycle)
     reminders = dict(_LAST_REMINDED.filter(cycle=cycle, user_id__in=user_ids))
     return [
         OfficePledgeRow(m, pledges.get(m.user_id), reminders.get(m.user_id)) for m in memberships
     ]
+
+
+def with_pledge_state(memberships: QuerySet[Membership], cycle: Cycle, state: str = ""):
+    """Memberships narrowed to those who have signed the cycle's pledge ("signed") or not
+    ("unsigned"); any other `state` leaves them as they are."""
+    signed = Exists(
+        Pledge.objects.filter(user=OuterRef("user_id"), cycle=cycle, withdrawn_at__isnull=True)
+    )
+    if state == "signed":
+        return memberships.filter(signed)
+    if state == "unsigned":
+        return memberships.filter(~signed)
+    return memberships
+
+
+def office_pledge_counts(office, cycle: Cycle) -> dict:
+    """How many of the office's staff, and of its election workers apart, have an active
+    pledge in the cycle (one query whatever the size of the office)."""
+    signed = Exists(
+        Pledge.objects.filter(user=OuterRef("user_id"), cycle=cycle, withdrawn_at__isnull=True)
+    )
+    worker = Q(role=Membership.Role.ELECTION_WORKER)
+    reachable = Q(user__email__isnull=False, user__is_active=True)
+    return Membership.objects.filter(office=office, ended_at__isnull=True).aggregate(
+        staff=Count("pk", filter=~worker),
+        staff_signed=Count("pk", filter=~worker & Q(signed)),
+        workers=Count("pk", filter=worker),
+        workers_signed=Count("pk", filter=worker & Q(signed)),
+        # Who a reminder would reach: the unsigned with an email address (see
+        # `unsigned_members`).
+        remindable=Count("pk", filter=~Q(signed) & reachable),
+    )
 
 
 def pledge_by_code(code: str) -> Pledge | None:
@@ -158,7 +197,9 @@ def pledge_by_code(code: str) -> Pledge | None:
     """
     found = list(
         Pledge.objects.filter(verification_code__in=code_candidates(code))
-        .select_related("cycle", "office", "edition", "user")
+        .select_related(
+            "cycle", "office", "edition", "user", "addendum__office", "addendum__association"
+        )
         .order_by("pk")[:2]
     )
     return found[0] if len(found) == 1 else None
@@ -235,6 +276,8 @@ _PLEDGE_FIELDS = [
     "auth_method", "text_sha256", "verification_code", "listed_publicly", "withdrawn_at",
     "account_name", "name_mismatch", "chain_version", "ip_address_digest",
     "user_agent_digest", "typed_name_digest", "account_name_digest",
+    "addendum_id", "addendum_sha256",
+    "session_reference", "session_shared_device", "session_identified_by",
 ]  # fmt: skip
 _EVIDENCE_FIELDS = [f"evidence__{f.attname}" for f in PledgeEvidence._meta.concrete_fields]
 
@@ -404,15 +447,31 @@ def personal_pledges(user) -> list[dict]:
             "erased": _erased(p),
             "authentication": p.get_auth_method_display(),
             "text_sha256": p.text_sha256,
+            "addendum": _personal_addendum(p),
             "verification_code": p.code_display,
             "record_hash": p.record_hash,
             "listed_publicly": p.listed_publicly,
             "withdrawal": _personal_withdrawal(p),
         }
         for p in Pledge.objects.filter(user=user)
-        .select_related("office", "cycle", "edition", "evidence", "withdrawal__evidence")
+        .select_related(
+            "office", "cycle", "edition", "addendum", "evidence", "withdrawal__evidence"
+        )
         .order_by("signed_at", "pk")
     ]
+
+
+def _personal_addendum(pledge: Pledge) -> dict | None:
+    """The oath addendum signed with the pledge, as the person's data export shows it."""
+    if pledge.addendum is None:
+        return None
+    return {
+        "title": pledge.addendum.title,
+        "version": pledge.addendum.version,
+        "language": pledge.addendum.language,
+        "text": pledge.addendum.text,
+        "text_sha256": pledge.addendum_sha256,
+    }
 
 
 def _erased(record: Pledge | PledgeWithdrawal) -> list[str]:
@@ -433,3 +492,95 @@ def _personal_withdrawal(pledge: Pledge) -> dict | None:
         "erased": _erased(withdrawal),
         "authentication": withdrawal.get_auth_method_display(),
     }
+
+
+# --- oath addenda ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddendumDue:
+    """What an office's people sign beside the pledge: the requirement and, when one is
+    required, the version in force (None when the chosen owner has none published)."""
+
+    source: str
+    addendum: OathAddendum | None = None
+    association: object = None
+
+    @property
+    def required(self) -> bool:
+        return self.source != AddendumRequirement.Source.NONE
+
+    @property
+    def missing(self) -> bool:
+        """Required, yet nothing to sign: signing is refused until it is put right."""
+        return self.required and self.addendum is None
+
+
+# With their owner: the pages that show an addendum name whose it is.
+_PUBLISHED_ADDENDA = (
+    OathAddendum.objects.filter(state=OathAddendum.State.PUBLISHED)
+    .select_related("office", "association")
+    .order_by()
+)
+
+
+def addendum_requirement(office) -> AddendumRequirement | None:
+    return AddendumRequirement.objects.filter(office=office).select_related("association").first()
+
+
+def addendum_due(office, requirement: AddendumRequirement | None = None) -> AddendumDue:
+    """The addendum the office's people must sign now: at most two queries.
+
+    An association's addendum counts only while the office is one of its members.
+    """
+    if requirement is None:
+        requirement = addendum_requirement(office)
+    if requirement is None or requirement.source == AddendumRequirement.Source.NONE:
+        return AddendumDue(AddendumRequirement.Source.NONE)
+    if requirement.source == AddendumRequirement.Source.OFFICE:
+        addendum = _PUBLISHED_ADDENDA.filter(office=office).first()
+    else:
+        addendum = _PUBLISHED_ADDENDA.filter(
+            association_id=requirement.association_id, association__offices=office
+        ).first()
+    return AddendumDue(requirement.source, addendum, requirement.association)
+
+
+def owner_addenda(*, office=None, association=None) -> QuerySet[OathAddendum]:
+    """Every version of one owner's addendum, newest first."""
+    owner = {"office": office} if office is not None else {"association": association}
+    return (
+        OathAddendum.objects.filter(**owner)
+        .select_related("created_by", "published_by")
+        .order_by("-version")
+    )
+
+
+def current_addendum(*, office=None, association=None) -> OathAddendum | None:
+    """The owner's published version in force, if any (the office's when both are given)."""
+    owner = {"office": office} if office is not None else {"association": association}
+    return _PUBLISHED_ADDENDA.filter(**owner).first()
+
+
+def offices_requiring(addendum: OathAddendum) -> QuerySet[Office]:
+    """The offices whose people sign this addendum's owner's current version."""
+    if addendum.office_id is not None:
+        return Office.objects.filter(
+            pk=addendum.office_id,
+            addendum_requirement__source=AddendumRequirement.Source.OFFICE,
+        )
+    return Office.objects.filter(
+        associations=addendum.association_id,
+        addendum_requirement__source=AddendumRequirement.Source.ASSOCIATION,
+        addendum_requirement__association=addendum.association_id,
+    ).order_by("state", "name")
+
+
+def association_addenda_choices(office) -> list[tuple[object, OathAddendum | None]]:
+    """The office's associations, each with its published addendum (or None): two queries."""
+    associations = list(office.associations.order_by("name"))
+    published = {
+        a.association_id: a
+        for a in _PUBLISHED_ADDENDA.filter(association__in=[x.pk for x in associations])
+    }
+    return [(association, published.get(association.pk)) for association in associations]

@@ -15,33 +15,39 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import Membership, Office, User
+from accounts.models import Association, Membership, Office, User
 from core.mail import send_templated_email
 from core.text import validate_name_text
 
 from .chain import (
     CONFIDENTIAL_FIELDS,
     CONSENT_TEXT,
+    CONSENT_TEXT_WITH_ADDENDUM,
     CURRENT_CHAIN_VERSION,
     PERSONAL_FIELDS,
+    canonical_addendum_text,
     canonical_pledge_text,
     new_salt,
+    normalize_addendum_text,
+    normalize_addendum_title,
     personal_fields,
     record_hash,
     salted_digest,
     sha256_text,
 )
 from .models import (
+    AddendumRequirement,
     ChainHead,
     ChainVersion,
     Cycle,
+    OathAddendum,
     Pledge,
     PledgeEvidence,
     PledgeReminder,
     PledgeWithdrawal,
 )
 from .names import names_agree
-from .selectors import edition_standards, unsigned_members
+from .selectors import addendum_due, edition_standards, offices_requiring, unsigned_members
 from .tasks import checkpoint_soon
 from .transparency import log_append
 
@@ -55,6 +61,15 @@ class RequestMeta:
     ip_address: str | None = None
     user_agent: str = ""
     auth_method: str = Pledge.AuthMethod.PASSWORD
+
+
+@dataclass(frozen=True)
+class SessionContext:
+    """A pledge signed at a signing session: which one, on what device, identified how."""
+
+    reference: str
+    identified_by: str
+    shared_device: bool = False
 
 
 class SigningClosed(ValidationError):
@@ -236,13 +251,27 @@ def _pledge_signed(pledge: Pledge, *, request_meta: RequestMeta) -> None:
         cycle=pledge.cycle.name,
         auth_method=pledge.auth_method,
         sequence=pledge.sequence,
+        session=pledge.session_reference or None,
+        shared_device=pledge.session_shared_device or None,
     )
+    if not user.email:
+        return  # a person known only by a roster and a phone number: nowhere to write
     send_templated_email(
         to=user.email,
         template="pledges/email/pledge_signed",
         context={"pledge": pledge, "name": str(user), "cycle": pledge.cycle.name},
         language=user.preferred_language,
     )
+
+
+def _session_fields(session: SessionContext | None) -> dict:
+    if session is None:
+        return {}
+    return {
+        "session_reference": session.reference[:300],
+        "session_shared_device": session.shared_device,
+        "session_identified_by": session.identified_by,
+    }
 
 
 @transaction.atomic
@@ -256,11 +285,17 @@ def pledge_sign(
     request_meta: RequestMeta,
     seen_text_sha256: str | None = None,
     name_confirmed: bool = False,
+    session: SessionContext | None = None,
+    seen_addendum_sha256: str | None = None,
 ) -> tuple[Pledge, bool]:
     """Sign the cycle's pledge; return (pledge, created). Signing again returns the first.
 
     A typed name that differs from the account's is signed only once the signer confirms
     it (`name_confirmed`); the pledge records the account's name and that they differed.
+    Signed at a signing session, the pledge records which, on what device and how the
+    signer was identified (`session`).
+    When the signer's office requires an oath addendum, it is signed in the same act: the
+    caller must have shown it and pass its fingerprint (`seen_addendum_sha256`).
     """
     membership = _signing_membership(user, consent=consent)
     name = clean_typed_name(typed_name)
@@ -272,6 +307,7 @@ def pledge_sign(
     if existing is not None:
         return existing, False
     digest = _signable_text_sha256(cycle, seen_text_sha256)
+    addendum = _signable_addendum(membership.office, seen_addendum_sha256)
     pledge = Pledge(
         user=user,
         office=membership.office,
@@ -280,11 +316,13 @@ def pledge_sign(
         typed_name=name,
         account_name=user.full_name,
         name_mismatch=mismatch,
-        consent_text=str(CONSENT_TEXT),
+        consent_text=str(CONSENT_TEXT_WITH_ADDENDUM if addendum else CONSENT_TEXT),
         signed_at=timezone.now(),
         text_sha256=digest,
         listed_publicly=list_publicly,
         **_signature_meta(request_meta),
+        **_session_fields(session),
+        **_addendum_fields(addendum),
     )
     _chain([pledge], head)
     pledge, created = _insert_pledge(pledge)
@@ -617,3 +655,300 @@ def cycle_close(*, cycle: Cycle, by: User | None, now: datetime.datetime | None 
         cycle.save(update_fields=["closed_early_at"])
         audit_record(action="pledge.cycle_closed", actor=by, obj=cycle, cycle=cycle.name)
     return cycle
+
+
+# --- oath addenda ------------------------------------------------------------------------
+
+
+class AddendumNotSignable(ValidationError):
+    """The oath addendum the signer's office requires cannot be signed as shown."""
+
+
+def _signable_addendum(office: Office, seen_addendum_sha256: str | None) -> OathAddendum | None:
+    """The addendum signed with the pledge, once it is the one in force and the one shown."""
+    due = addendum_due(office)
+    seen = seen_addendum_sha256 or ""
+    if not due.required:
+        if seen:
+            raise AddendumNotSignable(
+                _(
+                    "Your office no longer asks for an oath addendum with the pledge. "
+                    "Please read the page again."
+                ),
+                code="addendum_stale",
+            )
+        return None
+    if due.missing:
+        raise AddendumNotSignable(
+            _(
+                "Your office requires an oath addendum with the pledge, but none is published "
+                "at the moment, so the pledge cannot be signed yet. Please tell your office "
+                "manager."
+            ),
+            code="addendum_missing",
+        )
+    if seen != due.addendum.text_sha256:
+        raise AddendumNotSignable(
+            _(
+                "The oath addendum changed while you were reading it. Please read it again "
+                "before signing."
+            ),
+            code="addendum_stale",
+        )
+    return due.addendum
+
+
+def _addendum_fields(addendum: OathAddendum | None) -> dict:
+    if addendum is None:
+        return {}
+    return {"addendum": addendum, "addendum_sha256": addendum.text_sha256}
+
+
+def _owner(*, office: Office | None, association: Association | None) -> dict:
+    if (office is None) == (association is None):
+        raise ValueError("An oath addendum belongs to exactly one office or association.")
+    return {"office": office} if office is not None else {"association": association}
+
+
+def _audit_addendum(action: str, addendum: OathAddendum, *, by: User, **details) -> None:
+    audit_record(
+        action=action,
+        actor=by,
+        obj=addendum,
+        office=addendum.office,
+        association=addendum.association_id,
+        version=addendum.version,
+        **details,
+    )
+
+
+def _lock_owner(owner: dict) -> None:
+    # Numbering versions and publishing are serialized per owner by locking its row.
+    obj = next(iter(owner.values()))
+    type(obj).objects.select_for_update().filter(pk=obj.pk).first()
+
+
+@transaction.atomic
+def addendum_create(
+    *,
+    by: User,
+    office: Office | None = None,
+    association: Association | None = None,
+    title: str,
+    text: str,
+    language: str,
+) -> OathAddendum:
+    """Start the next version of an office's or an association's oath addendum, as a draft."""
+    owner = _owner(office=office, association=association)
+    _lock_owner(owner)
+    versions = OathAddendum.objects.filter(**owner)
+    draft = versions.filter(state=OathAddendum.State.DRAFT).first()
+    if draft is not None:
+        raise ValidationError(
+            _(
+                "Version %(version)s is still a draft. Change or publish it before starting "
+                "another version."
+            )
+            % {"version": draft.version},
+            code="draft_exists",
+        )
+    last = versions.order_by("-version").values_list("version", flat=True).first()
+    now = timezone.now()
+    addendum = OathAddendum(
+        **owner,
+        version=(last or 0) + 1,
+        title=normalize_addendum_title(title),
+        text=normalize_addendum_text(text),
+        language=language,
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+    )
+    addendum.full_clean()
+    addendum.save(force_insert=True)
+    _audit_addendum("pledge.addendum_created", addendum, by=by)
+    return addendum
+
+
+def _refuse_unless_draft(addendum: OathAddendum) -> None:
+    if not addendum.is_draft:
+        raise ValidationError(
+            _(
+                "Version %(version)s is %(state)s: its text can no longer change. Start a new "
+                "version instead."
+            )
+            % {"version": addendum.version, "state": addendum.get_state_display().lower()},
+            code="immutable",
+        )
+
+
+def _refuse_stale(addendum: OathAddendum, seen_revision: int) -> None:
+    if addendum.revision != seen_revision:
+        raise ValidationError(
+            _(
+                "Someone changed this draft after you opened it. Your changes were not saved: "
+                "read the draft as it is now and make them again."
+            ),
+            code="stale",
+        )
+
+
+@transaction.atomic
+def addendum_update(
+    *,
+    addendum: OathAddendum,
+    by: User,
+    title: str,
+    text: str,
+    language: str,
+    seen_revision: int,
+) -> OathAddendum:
+    """Change a draft's title, text or language; refused once published or from a stale form."""
+    addendum = OathAddendum.objects.select_for_update().get(pk=addendum.pk)
+    _refuse_unless_draft(addendum)
+    _refuse_stale(addendum, seen_revision)
+    changes = {
+        "title": normalize_addendum_title(title),
+        "text": normalize_addendum_text(text),
+        "language": language,
+    }
+    changed = [field for field, value in changes.items() if getattr(addendum, field) != value]
+    if not changed:
+        return addendum
+    for field in changed:
+        setattr(addendum, field, changes[field])
+    addendum.revision += 1
+    addendum.updated_at = timezone.now()
+    addendum.full_clean()
+    addendum.save(update_fields=[*changed, "revision", "updated_at"])
+    _audit_addendum("pledge.addendum_edited", addendum, by=by, fields=changed)
+    return addendum
+
+
+@transaction.atomic
+def addendum_publish(*, addendum: OathAddendum, by: User, seen_revision: int) -> OathAddendum:
+    """Publish a draft: fix its text's fingerprint and retire the owner's version in force.
+
+    Publishing an already published version again changes nothing. Pledges signed with the
+    retired version keep pointing at it.
+    """
+    owner = _owner(office=addendum.office, association=addendum.association)
+    _lock_owner(owner)
+    addendum = OathAddendum.objects.select_for_update().get(pk=addendum.pk)
+    if addendum.is_published:
+        return addendum
+    _refuse_unless_draft(addendum)
+    _refuse_stale(addendum, seen_revision)
+    now = timezone.now()
+    previous = (
+        OathAddendum.objects.select_for_update()
+        .filter(**owner, state=OathAddendum.State.PUBLISHED)
+        .first()
+    )
+    if previous is not None:
+        previous.state = OathAddendum.State.RETIRED
+        previous.retired_at = now
+        previous.full_clean()
+        previous.save(update_fields=["state", "retired_at"])
+    addendum.state = OathAddendum.State.PUBLISHED
+    addendum.published_at = now
+    addendum.published_by = by
+    addendum.text_sha256 = sha256_text(canonical_addendum_text(addendum))
+    addendum.full_clean()
+    addendum.save(update_fields=["state", "published_at", "published_by", "text_sha256"])
+    _audit_addendum(
+        "pledge.addendum_published",
+        addendum,
+        by=by,
+        sha256=addendum.text_sha256,
+        retired_version=previous.version if previous is not None else None,
+    )
+    _tell_requiring_offices(addendum, by=by)
+    return addendum
+
+
+def _tell_requiring_offices(addendum: OathAddendum, *, by: User) -> None:
+    """Tell the managers of the offices that require it: their people now sign this version."""
+    managers = (
+        Membership.objects.filter(
+            office__in=offices_requiring(addendum),
+            role=Membership.Role.MANAGER,
+            ended_at__isnull=True,
+            user__is_active=True,
+        )
+        .exclude(user=by)
+        .exclude(user__email=None)
+        .select_related("user", "office")
+    )
+    for membership in managers:
+        person = membership.user
+        send_templated_email(
+            to=person.email,
+            template="pledges/email/addendum_published",
+            context={
+                "name": str(person),
+                "office": membership.office.name,
+                "owner": str(addendum.owner),
+                "title": addendum.title,
+                "version": addendum.version,
+                "sha256": addendum.text_sha256,
+                "addenda_url": settings.SITE_URL + reverse("pledges:addendum-office"),
+            },
+            language=person.preferred_language,
+        )
+
+
+@transaction.atomic
+def addendum_requirement_set(
+    *,
+    office: Office,
+    by: User,
+    source: str,
+    association: Association | None = None,
+) -> AddendumRequirement:
+    """Choose which oath addendum the office's people sign with the pledge from now on."""
+    sources = AddendumRequirement.Source
+    if source not in sources.values:
+        raise ValidationError(_("Choose one of the options."), code="invalid")
+    if source != sources.ASSOCIATION:
+        association = None
+    elif association is None or not association.offices.filter(pk=office.pk).exists():
+        raise ValidationError(
+            _("Choose an association your office is a member of."), code="not_member"
+        )
+    if source != sources.NONE:
+        owner = office if source == sources.OFFICE else association
+        published = OathAddendum.objects.filter(state=OathAddendum.State.PUBLISHED)
+        if not published.filter(**{source: owner}).exists():
+            raise ValidationError(
+                _(
+                    "%(owner)s has not published an oath addendum yet: your staff would have "
+                    "nothing to sign. Publish one first, or choose another option."
+                )
+                % {"owner": owner.name},
+                code="nothing_published",
+            )
+    requirement = AddendumRequirement.objects.select_for_update().filter(
+        office=office
+    ).first() or AddendumRequirement(office=office)
+    if (
+        requirement.pk is not None
+        and requirement.source == source
+        and requirement.association_id == (association.pk if association else None)
+    ):
+        return requirement
+    requirement.source = source
+    requirement.association = association
+    requirement.changed_at = timezone.now()
+    requirement.changed_by = by
+    requirement.full_clean(validate_unique=False)
+    requirement.save()
+    audit_record(
+        action="pledge.addendum_requirement_changed",
+        actor=by,
+        obj=office,
+        office=office,
+        source=source,
+        association=association.pk if association else None,
+    )
+    return requirement

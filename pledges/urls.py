@@ -16,6 +16,27 @@ urlpatterns = [
     path("verify/", views.pledge_verify, name="pledge-verify"),
     path("registry/", views.registry_list, name="registry-list"),
     path("registry/<int:office_id>/", views.registry_detail, name="registry-detail"),
+    # Oath addenda: an office's (its manager) or an association's (its administrators).
+    path("addenda/office/", views.addendum_office, name="addendum-office"),
+    path("addenda/office/new/", views.addendum_create_office, name="addendum-create-office"),
+    path(
+        "addenda/office/requirement/",
+        views.addendum_requirement_view,
+        name="addendum-requirement",
+    ),
+    path(
+        "addenda/association/<int:association_id>/",
+        views.addendum_association,
+        name="addendum-association",
+    ),
+    path(
+        "addenda/association/<int:association_id>/new/",
+        views.addendum_create_association,
+        name="addendum-create-association",
+    ),
+    path("addenda/<int:pk>/", views.addendum_detail, name="addendum-detail"),
+    path("addenda/<int:pk>/edit/", views.addendum_edit, name="addendum-edit"),
+    path("addenda/<int:pk>/publish/", views.addendum_publish_view, name="addendum-publish"),
 ]
 
 # The public log of pledges, under /log/ (standards_portal.urls).

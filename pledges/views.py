@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.core.validators import validate_ipv46_address
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,19 +15,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import client_ip
+from accounts.models import Membership
+from accounts.selectors import staff_filtered, staff_listed
 from core import submissions
-from core.http import attachment, bound, form_view
+from core.http import add_errors, attachment, bound, form_view
+from core.listing import ListFilterForm, list_page
 from core.mail import render_email
 
 from . import selectors, transparency
-from .chain import CONSENT_TEXT
+from .chain import CONSENT_TEXT, canonical_addendum_text, sha256_text
 from .codes import format_code, normalize_code
 from .exports import pledge_certificate_pdf
 from .forms import (
+    AddendumForm,
+    AddendumPublishForm,
+    AddendumRequirementForm,
     LogConsistencyForm,
     LogLeavesForm,
     LogProofForm,
@@ -38,6 +46,9 @@ from .forms import (
 )
 from .models import Pledge
 from .permissions import (
+    addendum_association_for,
+    addendum_for_editor,
+    addendum_office_for,
     office_for_pledge_management,
     pledge_for_viewer,
     pledge_for_withdrawal,
@@ -45,6 +56,10 @@ from .permissions import (
 from .services import (
     RequestMeta,
     SigningClosed,
+    addendum_create,
+    addendum_publish,
+    addendum_requirement_set,
+    addendum_update,
     certificate_downloaded,
     pledge_sign,
     pledge_text,
@@ -173,7 +188,12 @@ def pledge_sign_view(request):
         return _already_signed(request, cycle, existing)
 
     _text, digest = pledge_text(cycle)
-    form = PledgeSignForm(*bound(request), user=request.user, text_sha256=digest)
+    due = selectors.addendum_due(membership.office)
+    if due.missing:
+        return _addendum_unavailable(request, membership, cycle)
+    form = PledgeSignForm(
+        *bound(request), user=request.user, text_sha256=digest, addendum=due.addendum
+    )
     # Not form_view, which takes its context before the service runs: the standards (two
     # queries) are read only to show the page, never for a signature that goes through.
     if request.method == "POST" and form.is_valid():
@@ -189,6 +209,7 @@ def pledge_sign_view(request):
                     request_meta=request_meta(request),
                     seen_text_sha256=form.cleaned_data["text_sha256"],
                     name_confirmed=form.cleaned_data["name_confirmed"],
+                    seen_addendum_sha256=form.cleaned_data["addendum_sha256"],
                 ),
                 done=lambda signed: _signed(request, cycle, *signed),
             )
@@ -208,8 +229,19 @@ def pledge_sign_view(request):
             "membership": membership,
             "consent_text": CONSENT_TEXT,
             "text_sha256": digest,
+            "addendum": due.addendum,
         },
         status=400 if form.is_bound else 200,
+    )
+
+
+def _addendum_unavailable(request, membership, cycle):
+    """The office requires an oath addendum that is not published: nothing can be signed."""
+    return render(
+        request,
+        "pledges/addendum_unavailable.html",
+        {"membership": membership, "cycle": cycle},
+        status=409 if request.method == "POST" else 200,
     )
 
 
@@ -273,11 +305,33 @@ def pledge_certificate(request, pk):
 
 @require_GET
 def pledge_office(request):
-    """The manager's page: who has and has not signed, the registry, the chain."""
+    """The manager's page: who has and has not signed (searched, filtered, a page at a
+    time), staff and election workers counted apart, the registry, the chain."""
     office = office_for_pledge_management(request.user)
     cycle, upcoming = selectors.current_and_next_cycle()
-    rows = selectors.office_pledge_rows(office, cycle) if cycle else []
-    signed = sum(1 for row in rows if row.pledge)
+    filters = ListFilterForm(
+        request.GET,
+        roles=Membership.Role.choices,
+        states=(("signed", _lazy("Signed")), ("unsigned", _lazy("Not signed"))),
+        state_label=_lazy("Pledge"),
+    )
+    listing, counts = None, {}
+    if cycle is not None:
+        memberships = Membership.objects.none()
+        if filters.is_valid():
+            memberships = selectors.with_pledge_state(
+                staff_filtered(
+                    staff_listed(office),
+                    q=filters.value("q"),
+                    role=filters.value("role"),
+                    reveals_confidential=True,
+                ),
+                cycle,
+                filters.value("state"),
+            )
+        listing = list_page(request, memberships)
+        listing.rows = selectors.office_pledge_rows(office, cycle, listing.objects)
+        counts = selectors.office_pledge_counts(office, cycle)
     return render(
         request,
         "pledges/pledge_office.html",
@@ -286,14 +340,16 @@ def pledge_office(request):
             "cycle": cycle,
             "cycle_is_open": bool(cycle and cycle.is_open()),
             "next_cycle": upcoming,
-            "rows": rows,
-            "signed": signed,
-            "unsigned": len(rows) - signed,
+            "filters": filters,
+            "listing": listing,
+            "counts": counts,
+            "unsigned": counts.get("remindable", 0),
             "chain": selectors.chain_status(),
             "registry_form": RegistryForm(
                 user=request.user, initial={"publishes_registry": office.publishes_registry}
             ),
         },
+        status=200 if filters.is_valid() else 400,
     )
 
 
@@ -571,4 +627,268 @@ def log_consistency_proof(request):
     return _log_json(
         transparency.consistency_proof(first, second),
         max_age=_FIXED_MAX_AGE if fixed else _LATEST_MAX_AGE,
+    )
+
+
+# --- oath addenda ------------------------------------------------------------------------
+
+ADDENDA_PAGE_SIZE = 20
+# Refusals that are about the state of things, not the data sent: 409.
+_CONFLICTS = {"draft_exists", "immutable", "stale"}
+
+
+def _addenda_page(request, queryset) -> dict:
+    """One page of an owner's versions, and its draft (always the newest, so on page 1)."""
+    # A page that is not a number shows the first, one past the end the last: never a 404.
+    page = Paginator(queryset, ADDENDA_PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"page": page, "draft": next((a for a in page if a.is_draft), None)}
+
+
+def _save_once_or_errors(request, form, *, save, done, template, context):
+    """A valid POST is saved once (`core.submissions`); a refusal shows the form again,
+    with 409 when the refusal is about the addendum's state, 400 for bad data."""
+    status = 400 if form.is_bound else 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            return submissions.save_once(request, save=save, done=done)
+        except ValidationError as error:
+            add_errors(form, error)
+            codes = {e.code for e in getattr(error, "error_list", [error])}
+            status = 409 if codes & _CONFLICTS else 400
+    return render(request, template, {"form": form, **context}, status=status)
+
+
+@never_cache
+@require_GET
+def addendum_office(request):
+    """The office manager's page: the office's own addendum, its versions, and which
+    addendum the office's people sign."""
+    office = addendum_office_for(request.user)
+    requirement = selectors.addendum_requirement(office)
+    return render(
+        request,
+        "pledges/addendum_list.html",
+        {
+            "office": office,
+            "owner": office,
+            "requirement": requirement,
+            "due": selectors.addendum_due(office, requirement),
+            "current": selectors.current_addendum(office=office),
+            "create_url": reverse("pledges:addendum-create-office"),
+            **_addenda_page(request, selectors.owner_addenda(office=office)),
+        },
+    )
+
+
+@never_cache
+@require_GET
+def addendum_association(request, association_id):
+    """An association administrator's page: the association's addendum and its versions."""
+    association = addendum_association_for(request.user, association_id)
+    current = selectors.current_addendum(association=association)
+    return render(
+        request,
+        "pledges/addendum_list.html",
+        {
+            "association": association,
+            "owner": association,
+            "current": current,
+            "requiring": list(selectors.offices_requiring(current)) if current else [],
+            "create_url": reverse("pledges:addendum-create-association", args=[association.pk]),
+            **_addenda_page(request, selectors.owner_addenda(association=association)),
+        },
+    )
+
+
+def _addendum_created(request, addendum):
+    messages.success(
+        request,
+        _("Draft version %(version)s saved. Read it over, then publish it when it is final.")
+        % {"version": addendum.version},
+    )
+    return redirect("pledges:addendum-detail", pk=addendum.pk)
+
+
+def _addendum_create(request, *, office=None, association=None):
+    if replay := submissions.replayed(request):
+        return replay
+    form = AddendumForm(*bound(request), user=request.user)
+    return _save_once_or_errors(
+        request,
+        form,
+        save=lambda: addendum_create(
+            by=request.user,
+            office=office,
+            association=association,
+            title=form.cleaned_data["title"],
+            text=form.cleaned_data["text"],
+            language=form.cleaned_data["language"],
+        ),
+        done=lambda addendum: _addendum_created(request, addendum),
+        template="pledges/addendum_form.html",
+        context={"owner": office or association, "office": office, "association": association},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def addendum_create_office(request):
+    return _addendum_create(request, office=addendum_office_for(request.user))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def addendum_create_association(request, association_id):
+    association = addendum_association_for(request.user, association_id)
+    return _addendum_create(request, association=association)
+
+
+def _addendum_context(addendum) -> dict:
+    return {
+        "addendum": addendum,
+        "owner": addendum.owner,
+        "office": addendum.office,
+        "association": addendum.association,
+        "requiring": list(selectors.offices_requiring(addendum)) if addendum.is_published else [],
+        "signed": addendum.pledges.count() if not addendum.is_draft else 0,
+    }
+
+
+def _addendum_fixed(request, addendum):
+    """An edit or a publication asked of a version that can no longer change: 409."""
+    messages.error(
+        request,
+        _("Version %(version)s is %(state)s: its text can no longer change.")
+        % {"version": addendum.version, "state": addendum.get_state_display().lower()},
+    )
+    return render(request, "pledges/addendum_detail.html", _addendum_context(addendum), status=409)
+
+
+@never_cache
+@require_GET
+def addendum_detail(request, pk):
+    """One version: its text as people sign it, its state and fingerprint."""
+    addendum = addendum_for_editor(request.user, pk)
+    return render(request, "pledges/addendum_detail.html", _addendum_context(addendum))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def addendum_edit(request, pk):
+    if replay := submissions.replayed(request):
+        return replay
+    addendum = addendum_for_editor(request.user, pk)
+    if not addendum.is_draft:
+        return _addendum_fixed(request, addendum)
+    form = AddendumForm(*bound(request), user=request.user, addendum=addendum)
+
+    def done(saved):
+        messages.success(request, _("Draft saved."))
+        return redirect("pledges:addendum-detail", pk=saved.pk)
+
+    return _save_once_or_errors(
+        request,
+        form,
+        save=lambda: addendum_update(
+            addendum=addendum,
+            by=request.user,
+            title=form.cleaned_data["title"],
+            text=form.cleaned_data["text"],
+            language=form.cleaned_data["language"],
+            seen_revision=form.cleaned_data["revision"],
+        ),
+        done=done,
+        template="pledges/addendum_form.html",
+        context={
+            "addendum": addendum,
+            "owner": addendum.owner,
+            "office": addendum.office,
+            "association": addendum.association,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def addendum_publish_view(request, pk):
+    """Read the draft once more, see what publishing does, confirm."""
+    if replay := submissions.replayed(request):
+        return replay
+    addendum = addendum_for_editor(request.user, pk)
+    if addendum.is_published and request.method == "GET":
+        messages.info(request, _("This version is already published."))
+        return redirect("pledges:addendum-detail", pk=addendum.pk)
+    if not addendum.is_draft and not addendum.is_published:
+        return _addendum_fixed(request, addendum)
+    form = AddendumPublishForm(*bound(request), user=request.user, addendum=addendum)
+    current = selectors.current_addendum(office=addendum.office, association=addendum.association)
+
+    def done(published):
+        messages.success(
+            request,
+            _("Version %(version)s is published. From now on, people sign this text.")
+            % {"version": published.version},
+        )
+        return redirect("pledges:addendum-detail", pk=published.pk)
+
+    return _save_once_or_errors(
+        request,
+        form,
+        save=lambda: addendum_publish(
+            addendum=addendum, by=request.user, seen_revision=form.cleaned_data["revision"]
+        ),
+        done=done,
+        template="pledges/addendum_publish.html",
+        context={
+            "addendum": addendum,
+            "owner": addendum.owner,
+            "office": addendum.office,
+            "association": addendum.association,
+            "current": current if current != addendum else None,
+            "requiring": list(selectors.offices_requiring(addendum)),
+            "preview_sha256": sha256_text(canonical_addendum_text(addendum)),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def addendum_requirement_view(request):
+    """The office manager chooses which addendum the office's people sign with the pledge."""
+    if replay := submissions.replayed(request):
+        return replay
+    office = addendum_office_for(request.user)
+    requirement = selectors.addendum_requirement(office)
+    associations = selectors.association_addenda_choices(office)
+    own = selectors.current_addendum(office=office)
+    form = AddendumRequirementForm(
+        *bound(request),
+        user=request.user,
+        office=office,
+        associations=associations,
+        current=requirement,
+        own=own,
+    )
+
+    def done(_requirement):
+        messages.success(request, _("Saved. People who sign from now on sign what you chose."))
+        return redirect("pledges:addendum-office")
+
+    return _save_once_or_errors(
+        request,
+        form,
+        save=lambda: addendum_requirement_set(
+            office=office,
+            by=request.user,
+            source=form.cleaned_data["requirement"][0],
+            association=form.cleaned_data["requirement"][1],
+        ),
+        done=done,
+        template="pledges/addendum_requirement.html",
+        context={
+            "office": office,
+            "own": own,
+            "associations": associations,
+            "due": selectors.addendum_due(office, requirement),
+        },
     )

@@ -115,7 +115,7 @@ class Redactor:
                 Q(memberships__office_id=bundle.office_id) | Q(pledges__office_id=bundle.office_id),
                 is_confidential=True,
             ).distinct()
-            confidential = {p.pk: (p.full_name, p.email.lower()) for p in people}
+            confidential = {p.pk: (p.full_name, (p.email or "").lower()) for p in people}
         return cls(bundle, confidential)
 
     def is_hidden(self, user_id: int | None) -> bool:

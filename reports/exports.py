@@ -18,6 +18,7 @@ from core.documents import csv_stream, pdf_from_html
 
 from . import charts
 from .selectors import AssociationReport, Figure, OfficeReport
+from .selectors import office as office_selectors
 
 # ----------------------------------------------------------------------------- charts
 
@@ -114,6 +115,10 @@ def funnel_chart(funnel) -> dict:
 def office_context(report: OfficeReport, *, benchmarks=None) -> dict:
     return {
         "report": report,
+        "need_rule": {
+            "people": office_selectors.NEED_PEOPLE,
+            "share": office_selectors.NEED_SHARE,
+        },
         "charts": report_charts(report),
         "funnel_chart": funnel_chart(report.funnel),
         "benchmarks": benchmarks or [],
@@ -240,10 +245,62 @@ def _people_rows(report: OfficeReport) -> Iterator[list]:
         ]  # fmt: skip
 
 
+def _participation_rows(report: OfficeReport) -> Iterator[list]:
+    """Staff and election workers apart, suppressed as on the page: the workers sign the
+    pledge and take no self-assessment."""
+    funnel = report.funnel
+
+    def cell(value):
+        return "" if value is None else value
+
+    yield []
+    yield ["participation", "people", "pledged", "submitted", "accepted", "note"]
+    yield [
+        "staff", funnel.staff, cell(funnel.pledged), cell(funnel.submitted),
+        cell(funnel.accepted), _("suppressed") if funnel.hidden else "",
+    ]  # fmt: skip
+    if funnel.workers:
+        yield [
+            "election_workers", funnel.workers, cell(funnel.workers_pledged), "", "",
+            _("suppressed") if funnel.workers_hidden else _("no self-assessment"),
+        ]  # fmt: skip
+
+
+def _training_need_rows(report: OfficeReport) -> Iterator[list]:
+    """The training needs after a blank row: one row per item and course. Who took a
+    course is named in the manager's (identified) report, else counted or suppressed."""
+    if not report.training_needs:
+        return
+    yield []
+    yield [
+        "training_need", "title", "rated_1_or_2", "rated_1_or_2_percent",
+        "course", "provider", "took",
+    ]  # fmt: skip
+    for need in report.training_needs:
+        item = need.row.item
+        head = [f"{item.standard.number}.{item.number}", item.title, need.low, need.share]
+        if not need.courses:
+            yield [*head, "", "", ""]
+        for line in need.courses:
+            if report.identified:
+                took = "; ".join(m.user.full_name or m.user.email for m in line.takers or [])
+            elif line.taken_hidden:
+                took = _("suppressed")
+            else:
+                took = line.taken
+            yield [*head, line.course.title, line.course.provider, took]
+
+
 def office_report_csv(report: OfficeReport) -> tuple[str, str, Iterator[str]]:
-    """Per person and item when the report is identified (managers), else aggregate rows."""
-    rows = _people_rows(report) if report.people is not None else _aggregate_rows(report)
-    return f"{_office_stem(report)}.csv", "text/csv; charset=utf-8", csv_stream(rows)
+    """Per person and item when the report is identified (managers), else aggregate rows;
+    then participation, staff and election workers apart."""
+
+    def rows():
+        yield from _people_rows(report) if report.people is not None else _aggregate_rows(report)
+        yield from _participation_rows(report)
+        yield from _training_need_rows(report)
+
+    return f"{_office_stem(report)}.csv", "text/csv; charset=utf-8", csv_stream(rows())
 
 
 def _association_totals(report: AssociationReport) -> Iterator[list]:
@@ -300,6 +357,16 @@ def association_report_csv(report: AssociationReport) -> tuple[str, str, Iterato
         yield from _association_totals(report)
         yield []
         yield from _aggregate_rows(report)
+        if report.worker_offices:
+            yield []
+            yield ["office", "election_workers", "election_workers_pledged_percent", "note"]
+            for line in report.worker_offices:
+                yield [
+                    line.label,
+                    line.workers if line.workers_shown else "",
+                    "" if line.workers_pledged_rate is None else line.workers_pledged_rate,
+                    "" if line.workers_shown else _("suppressed"),
+                ]
 
     stem = f"association-report-{slugify(report.association.name)}-{slugify(report.cycle.name)}"
     return f"{stem}.csv", "text/csv; charset=utf-8", csv_stream(rows())

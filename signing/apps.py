@@ -6,3 +6,6 @@ class SigningConfig(AppConfig):
     name = "signing"
     label = "signing"
     verbose_name = _("Signing sessions")
+
+    def ready(self):
+        from . import checks  # noqa: F401  registers the SMS backend's system check

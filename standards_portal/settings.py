@@ -7,6 +7,7 @@ naming the variable.
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -502,3 +503,47 @@ REPORT_FILE_TIMEOUT = env_int("REPORT_FILE_TIMEOUT", 600, minimum=30)
 
 # Records-request bundles: a prepared ZIP is kept this many days, then its file is deleted.
 RECORDS_BUNDLE_DAYS = env_int("RECORDS_BUNDLE_DAYS", 7, minimum=1)
+
+# Signing sessions (signing app, docs/sessions.md). Join and code requests allowed per client
+# address per window (a training room shares one address: generous); a one-time code's
+# life; how long a person who joined by code stays signed in; a kiosk's idle lock and the
+# time a signer has at the kiosk before it resets.
+SIGNING_RATE_LIMIT = env_int("SIGNING_RATE_LIMIT", 600, minimum=1)
+SIGNING_RATE_WINDOW = env_int("SIGNING_RATE_WINDOW", 600, minimum=1)
+SIGNING_CODE_MINUTES = env_int("SIGNING_CODE_MINUTES", 10, minimum=1)
+SIGNING_CODE_SESSION_SECONDS = env_int("SIGNING_CODE_SESSION_SECONDS", 1800, minimum=300)
+KIOSK_IDLE_LOCK_SECONDS = env_int("KIOSK_IDLE_LOCK_SECONDS", 900, minimum=60)
+KIOSK_SIGNER_SECONDS = env_int("KIOSK_SIGNER_SECONDS", 180, minimum=30)
+# Text messages (core.sms): the console in development (written to the log), kept in
+# memory under tests; production names a backend class of its own (docs/sessions.md).
+SMS_BACKEND = env_str(
+    "SMS_BACKEND", "core.sms.LocmemBackend" if TESTING else "core.sms.ConsoleBackend"
+)
+
+# Certification programs (education app, docs/education.md): how many days before a
+# person's current period ends, unmet, `send_lapse_reminders` writes to them (once per
+# period) and their office's page shows "lapses soon".
+EDUCATION_LAPSE_REMINDER_DAYS = env_int("EDUCATION_LAPSE_REMINDER_DAYS", 60, minimum=1)
+
+# Courses (education app, docs/education.md): `send_course_reminders` (in the daily jobs)
+# reminds people registered for a course date this many days before it starts, once.
+COURSE_REMINDER_DAYS_BEFORE = env_int("COURSE_REMINDER_DAYS_BEFORE", 2, minimum=0)
+# Course CSV imports: the largest file accepted.
+COURSE_IMPORT_MAX_BYTES = env_int("COURSE_IMPORT_MAX_BYTES", 1_048_576, minimum=1024)
+
+# Self-reported training (education app, docs/education.md): the evidence files people
+# upload are kept in this private folder, outside MEDIA_ROOT and never served by the web
+# server (downloaded only through a view that checks who asks), each at most this size.
+# Tests keep theirs in the system's temporary folder, never in the working copy.
+PRIVATE_MEDIA_DEFAULT = BASE_DIR / "var" / "private"
+PRIVATE_MEDIA_ROOT = Path(
+    env_str(
+        "PRIVATE_MEDIA_ROOT",
+        str(
+            Path(tempfile.gettempdir()) / "standards-portal-tests" / "private"
+            if TESTING
+            else PRIVATE_MEDIA_DEFAULT
+        ),
+    )
+)
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1_048_576, minimum=65_536)

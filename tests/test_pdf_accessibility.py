@@ -24,6 +24,7 @@ PDFS = [
     ("official", "accounts:my-data-download"),
     ("manager", "reports:office-report-pdf"),
     ("analyst", "reports:association-report-pdf"),
+    ("official", "education:completion-certificate"),
 ]
 
 

@@ -4,7 +4,10 @@ The routes are collected from the URL configuration, so a new route without an e
 in EXPECTED fails `test_every_route_has_an_expectation`.
 """
 
+import io
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -16,17 +19,35 @@ from accounts.models import (
     Office,
     RosterUpload,
 )
-from assessments.models import Assessment
-from pledges.models import Pledge, PledgeWithdrawal
-from pledges.services import pledge_withdraw
+from assessments.models import Assessment, StandardGoal
+from education.courses_csv import courses_parse
+from education.evidence import check_evidence
+from education.models import Completion, Program
+from education.services import (
+    calendar_feed_reset,
+    course_import_create,
+    course_publish,
+    offering_create,
+    registration_create,
+    self_report_submit,
+)
+from education.services import enrol as program_enrol
+from pledges.models import Pledge, PledgeWithdrawal, Standard
+from pledges.services import addendum_create, pledge_withdraw
 from pledges.transparency import checkpoint_publish
 from records.models import RecordsBundle
 from records.retention import hold_place
 from reports.models import ReportFile
+from signing.services import session_create as signing_session_create
 
 from .factories import MembershipFactory
 from .pledges.conftest import META, fresh_login, sign
 from .reports.conftest import answered
+
+
+def world_standard(number: int) -> Standard:
+    return Standard.objects.get(edition__code="2024-en", number=number)
+
 
 SKIPPED_NAMESPACES = {"admin"}
 SKIPPED_PREFIXES = ("account_", "mfa_", "usersessions_")
@@ -82,6 +103,10 @@ def matrix(world, cycle, _no_throttle):
     Assessment.objects.filter(pk=assessment.pk).update(
         reviewer=world.supervisor, submitted_at=timezone.now()
     )
+    # A goal of the official's, to link a course registration to (docs/education.md).
+    goal = StandardGoal.objects.create(
+        assessment=assessment, standard=world_standard(2), goal="Take a course on custody."
+    )
     invitation = Invitation.objects.create(
         email="new.person@example.org",
         full_name="New Person",
@@ -122,6 +147,79 @@ def matrix(world, cycle, _no_throttle):
         expires_at=timezone.now() + timezone.timedelta(days=7),
     )
     hold = hold_place(by=world.manager, reason="Records request 2026-114", office=world.office)
+    # A draft of the office's own oath addendum, written by its manager.
+    addendum = addendum_create(
+        by=world.manager, office=world.office, title="Example oath", text="Text", language="en"
+    )
+    # A signing session of the official's office, running now.
+    signing_session = signing_session_create(
+        by=world.manager,
+        office=world.office,
+        title="Poll worker training",
+        place="Room B",
+        starts_at=timezone.now() - timezone.timedelta(minutes=5),
+        ends_at=timezone.now() + timezone.timedelta(hours=2),
+        cycle=cycle,
+        audience="staff",
+        capacity=40,
+    )
+    # Certification programs: the association's program, the official enrolled in it, and
+    # a period they completed (its certificate).
+    program = Program.objects.create(
+        association=world.association,
+        name="Certified Elections Administrator",
+        hours_required=40,
+        period_months=24,
+        created_by=world.association_admin,
+    )
+    program_enrol(user=world.official, program=program)
+    completion = Completion.objects.create(
+        program=program,
+        user=world.official,
+        period_start=timezone.localdate() - timezone.timedelta(days=800),
+        period_end=timezone.localdate() - timezone.timedelta(days=70),
+        hours=40,
+        code="ABCDEFGHJKLMNPQR",
+    )
+    # Training the official reported, with a PDF as evidence, waiting for the manager.
+    self_report = self_report_submit(
+        user=world.official,
+        title="Election law update",
+        provider="Secretary of State",
+        completed_on=timezone.localdate() - timezone.timedelta(days=10),
+        hours=3,
+        evidence=check_evidence(SimpleUploadedFile("certificate.pdf", _blank_pdf())),
+    )
+    # Courses: one of the official's office, a date ahead taught by the supervisor, the
+    # official registered with a calendar address, and the manager's course file preview.
+    course = course_publish(
+        by=world.manager,
+        office=world.office,
+        title="Chain of custody",
+        provider="Riverside County Elections",
+        format="in_person",
+        hours=3,
+        standards=[world_standard(2)],
+    )
+    offering = offering_create(
+        course=course,
+        by=world.manager,
+        starts_at=timezone.now() + timezone.timedelta(days=5),
+        ends_at=timezone.now() + timezone.timedelta(days=5, hours=3),
+        capacity=10,
+        trainer=world.supervisor,
+    )
+    registration, _created = registration_create(offering=offering, user=world.official)
+    feed = calendar_feed_reset(user=world.official)
+    course_import = course_import_create(
+        owner_filter={"office": world.office},
+        uploaded_by=world.manager,
+        filename="courses.csv",
+        sha256="0" * 64,
+        rows=courses_parse(
+            b"title,provider,format,hours,standards\nBallot security,Riverside,online,2,4\n"
+        ).rows,
+    )
     membership = world.official.active_membership
     office, association = world.office.pk, world.association.pk
     kwargs = {
@@ -144,6 +242,11 @@ def matrix(world, cycle, _no_throttle):
         "pledges:pledge-detail": {"pk": pledge.pk},
         "pledges:pledge-withdraw": {"pk": pledge.pk},
         "pledges:registry-detail": {"office_id": office},
+        "pledges:addendum-association": {"association_id": association},
+        "pledges:addendum-create-association": {"association_id": association},
+        "pledges:addendum-detail": {"pk": addendum.pk},
+        "pledges:addendum-edit": {"pk": addendum.pk},
+        "pledges:addendum-publish": {"pk": addendum.pk},
         "reports:association-report": {"association_id": association},
         "reports:association-report-csv": {"association_id": association},
         "reports:association-report-pdf": {"association_id": association},
@@ -160,7 +263,23 @@ def matrix(world, cycle, _no_throttle):
         "records:retention": {"office_id": office},
         "records:hold-lift": {"pk": hold.pk},
         "records:bundle-status": {"pk": bundle.pk},
+        "signing:conference-create": {"association_id": association},
     }
+    for name in (
+        "session-detail",
+        "session-projector",
+        "session-count",
+        "roster",
+        "roster-people",
+        "roster-remove",
+        "attendance-csv",
+        "attendance-pdf",
+        "kiosk-unlock",
+        "kiosk-lock",
+    ):
+        kwargs[f"signing:{name}"] = {"pk": signing_session.pk}
+    for name in ("join", "join-identify", "join-code", "join-sign"):
+        kwargs[f"signing:{name}"] = {"token": signing_session.join_token}
     for name in (
         "copy-previous",
         "detail",
@@ -173,6 +292,36 @@ def matrix(world, cycle, _no_throttle):
         "submit",
     ):
         kwargs[f"assessments:assessment-{name}"] = {"pk": assessment.pk}
+    kwargs["assessments:assessment-goal-registration"] = {
+        "pk": assessment.pk,
+        "standard": goal.standard_id,
+    }
+    for name in ("detail", "edit", "close", "enrol", "leave"):
+        kwargs[f"education:program-{name}"] = {"pk": program.pk}
+    kwargs["education:completion-certificate"] = {"pk": completion.pk}
+    kwargs["education:completion-verify"] = {"code": completion.code}
+    for name in ("office-program", "office-program-csv"):
+        kwargs[f"education:{name}"] = {"program_id": program.pk}
+    for name in ("association-program", "association-program-csv"):
+        kwargs[f"education:{name}"] = {"association_id": association, "program_id": program.pk}
+    for name in ("detail", "evidence", "edit", "withdraw", "decide", "reverse"):
+        kwargs[f"education:selfreport-{name}"] = {"pk": self_report.pk}
+    for name in ("detail", "edit", "archive"):
+        kwargs[f"education:course-{name}"] = {"pk": course.pk}
+    kwargs["education:offering-create"] = {"pk": course.pk}
+    for name in (
+        "edit",
+        "cancel",
+        "register",
+        "attendance",
+        "attendance-add",
+        "attendance-session",
+    ):
+        kwargs[f"education:offering-{name}"] = {"pk": offering.pk}
+    for name in ("cancel", "ics"):
+        kwargs[f"education:registration-{name}"] = {"pk": registration.pk}
+    kwargs["education:calendar-feed"] = {"token": feed.token}
+    kwargs["education:course-import-preview"] = {"pk": course_import.pk}
     return world, kwargs
 
 
@@ -194,6 +343,16 @@ def sign_in(client, world, role):
 def visit(client, kwargs, route, method="get"):
     url = reverse(route, kwargs=kwargs.get(route, {}))
     return getattr(client, method)(url)
+
+
+def _blank_pdf() -> bytes:
+    """A whole one-page PDF, as evidence that every reader of downloads can open."""
+    from pypdf import PdfWriter
+
+    writer, buffer = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(612, 792)
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def answer(response) -> str | int:
@@ -254,6 +413,8 @@ EXPECTED = {
     "accounts:membership-deactivate": "login 403 403 403 403 404 200 403 403 403",
     "accounts:roster-upload": "login 403 403 403 403 200 200 403 403 403",
     "accounts:roster-preview": "login 403 403 403 403 404 200 403 403 403",
+    # Each manager's own office's election workers (another office's manager sees theirs).
+    "accounts:election-workers-deactivate": "login 403 403 403 403 200 200 403 403 403",
     # The audit log: a manager reads their office's, a site administrator all.
     "accounts:audit-log": "login 403 403 403 403 200 200 403 403 200",
     "accounts:audit-log-csv": "login 403 403 403 403 200 200 403 403 200",
@@ -272,6 +433,16 @@ EXPECTED = {
     "pledges:pledge-office": "login 403 403 403 403 200 200 403 403 403",
     "pledges:pledge-remind": "login 403 403 403 403 200 200 403 403 403",
     "pledges:pledge-registry-settings": POST_ONLY,
+    # Oath addenda: an office's, its manager's (anyone else 403 for the office's pages, 404
+    # for one of its versions); an association's, its administrators' (its analysts 403).
+    "pledges:addendum-office": "login 403 403 403 403 200 200 403 403 403",
+    "pledges:addendum-create-office": "login 403 403 403 403 200 200 403 403 403",
+    "pledges:addendum-requirement": "login 403 403 403 403 200 200 403 403 403",
+    "pledges:addendum-association": "login 404 404 404 404 404 404 404 403 404",
+    "pledges:addendum-create-association": "login 404 404 404 404 404 404 404 403 404",
+    "pledges:addendum-detail": "login 404 404 404 404 404 200 404 404 404",
+    "pledges:addendum-edit": "login 404 404 404 404 404 200 404 404 404",
+    "pledges:addendum-publish": "login 404 404 404 404 404 200 404 404 404",
     # Assessments: the official, their reviewer (the supervisor) and the office's manager;
     # a submitted assessment is no longer editable, so the official is sent to read it.
     "assessments:assessment-mine": "login 200 302 200 200 200 200 200 200 200",
@@ -281,6 +452,8 @@ EXPECTED = {
     "assessments:assessment-detail": "login 404 200 404 200 404 200 404 404 404",
     "assessments:assessment-results": "login 404 200 404 200 404 200 404 404 404",
     "assessments:assessment-results-pdf": "login 404 200 404 200 404 200 404 404 404",
+    # Only the person links a course registration to their own goal.
+    "assessments:assessment-goal-registration": "login 404 200 404 403 404 403 404 404 404",
     "assessments:assessment-edit": "login 404 302 404 403 404 403 404 404 404",
     "assessments:assessment-submit": "login 404 302 404 403 404 403 404 404 404",
     "assessments:assessment-copy-previous": POST_ONLY,
@@ -313,6 +486,92 @@ EXPECTED = {
     "records:retention": "login 404 403 403 403 404 200 404 404 404",
     "records:hold-lift": POST_ONLY,
     "records:bundle-status": "login 404 404 404 404 404 200 404 404 404",
+    # Signing sessions: an office's are run by its manager (its records officer reads the
+    # attendance); a conference's by the association's administrators; anyone else 404.
+    "signing:session-list": "login 403 403 403 403 200 200 403 403 403",
+    "signing:session-create": "login 403 403 403 403 200 200 403 403 403",
+    "signing:conference-create": "login 404 404 404 404 404 404 404 403 404",
+    "signing:session-detail": "login 404 404 404 404 404 200 404 404 404",
+    "signing:session-projector": "login 404 404 404 404 404 200 404 404 404",
+    "signing:session-count": "login 404 404 404 404 404 200 404 404 404",
+    "signing:roster": "login 404 404 404 404 404 200 404 404 404",
+    "signing:roster-people": POST_ONLY,
+    "signing:roster-remove": POST_ONLY,
+    "signing:attendance-csv": "login 404 404 404 404 404 200 404 404 404",
+    "signing:attendance-pdf": "login 404 404 404 404 404 200 404 404 404",
+    "signing:kiosk-unlock": POST_ONLY,
+    "signing:kiosk-lock": POST_ONLY,
+    # Joining is by the link, public; the roster's pages are for people not signed in,
+    # the code page for those who asked for a code, the pledge page for those who joined.
+    "signing:join": "200 200 200 200 200 200 200 200 200 200",
+    "signing:join-identify": "200 302 302 302 302 302 302 302 302 302",
+    "signing:join-code": "302 302 302 302 302 302 302 302 302 302",
+    "signing:join-sign": "login 302 302 302 302 302 302 302 302 302",
+    # The kiosk answers only on a device a manager unlocked (its own cookie): 403 elsewhere.
+    "signing:kiosk-start": "403 403 403 403 403 403 403 403 403 403",
+    "signing:kiosk-sign": "403 403 403 403 403 403 403 403 403 403",
+    "signing:kiosk-identify": "405 405 405 405 405 405 405 405 405 405",
+    "signing:kiosk-sign-in": "405 405 405 405 405 405 405 405 405 405",
+    "signing:kiosk-reset": "405 405 405 405 405 405 405 405 405 405",
+    # Certification programs: anyone signed in lists them; the association's administrators
+    # define and change them (its analysts 403); the people of member offices, and the
+    # association's readers, read one (anyone else 404) and its staff enrol.
+    "education:program-list": "login 200 200 200 200 200 200 200 200 200",
+    "education:program-create": "login 403 403 403 403 403 403 403 403 403",
+    "education:program-detail": "login 404 200 200 200 404 200 404 200 404",
+    "education:program-edit": "login 404 404 404 404 404 404 404 403 404",
+    "education:program-close": POST_ONLY,
+    "education:program-enrol": POST_ONLY,
+    "education:program-leave": POST_ONLY,
+    # A certificate of completion: the person and their office's manager; checked by anyone.
+    "education:completion-certificate": "login 404 200 404 404 404 200 404 404 404",
+    "education:completion-verify": "200 200 200 200 200 200 200 200 200 200",
+    # The office's standing in programs: its manager (staff 403, another office 404).
+    "education:office-programs": "login 403 403 403 403 200 200 403 403 403",
+    "education:office-program": "login 403 403 403 403 404 200 403 403 403",
+    "education:office-program-csv": "login 403 403 403 403 404 200 403 403 403",
+    # Aggregate progress across member offices: the association's analysts and administrators.
+    "education:association-program": "login 404 404 404 404 404 404 404 200 404",
+    "education:association-program-csv": "login 404 404 404 404 404 404 404 200 404",
+    # Self-reported training (the official's, waiting): "my training" is everyone's own;
+    # anyone with an office reports; the report is read by its author and the managers of
+    # its office (anyone else 404), corrected only once returned (a waiting one sends its
+    # author to read it), decided by a manager of the office (its author 403).
+    "education:my-training": "login 200 200 200 200 200 200 200 200 200",
+    "education:selfreport-create": "login 200 200 200 200 200 200 403 403 403",
+    "education:selfreport-detail": "login 404 200 404 404 404 200 404 404 404",
+    "education:selfreport-evidence": "login 404 200 404 404 404 200 404 404 404",
+    "education:selfreport-edit": "login 404 302 404 404 404 403 404 404 404",
+    "education:selfreport-withdraw": POST_ONLY,
+    "education:selfreport-decide": POST_ONLY,
+    "education:selfreport-reverse": POST_ONLY,
+    # The approvals queue and hours per person: an office's manager, for their own office.
+    "education:selfreport-queue": "login 403 403 403 403 200 200 403 403 403",
+    "education:office-hours": "login 403 403 403 403 200 200 403 403 403",
+    "education:office-hours-csv": "login 403 403 403 403 200 200 403 403 403",
+    # Courses (education): the catalogue for everyone signed in; a course of the
+    # official's office for its staff, changed by its manager (403 for its staff, 404
+    # outside); attendance by the date's trainer (the supervisor) and the manager; a
+    # registration and its .ics for the person only; the calendar feed by its token.
+    "education:home": "login 200 200 200 200 200 200 200 200 200",
+    "education:course-published": "login 403 403 403 403 200 200 403 403 403",
+    "education:course-create": "login 403 403 403 403 200 200 403 403 403",
+    "education:course-import": "login 403 403 403 403 200 200 403 403 403",
+    "education:course-import-preview": "login 403 403 403 403 404 200 403 403 403",
+    "education:course-detail": "login 404 200 200 200 404 200 404 404 404",
+    "education:course-edit": "login 404 403 403 403 404 200 404 404 404",
+    "education:course-archive": POST_ONLY,
+    "education:offering-create": "login 404 403 403 403 404 200 404 404 404",
+    "education:offering-edit": "login 404 403 403 403 404 200 404 404 404",
+    "education:offering-cancel": POST_ONLY,
+    "education:offering-register": POST_ONLY,
+    "education:offering-attendance": "login 404 403 403 200 404 200 404 404 404",
+    "education:offering-attendance-add": POST_ONLY,
+    "education:offering-attendance-session": POST_ONLY,
+    "education:registration-cancel": POST_ONLY,
+    "education:registration-ics": "login 404 200 404 404 404 404 404 404 404",
+    "education:calendar-feed-reset": POST_ONLY,
+    "education:calendar-feed": "200 200 200 200 200 200 200 200 200 200",
 }
 
 # An empty POST from each role that must be refused; "ok" marks those allowed to post
@@ -327,6 +586,7 @@ POST_REFUSED = {
     "accounts:membership-update": "login 403 403 403 403 404 ok 403 403 403",
     "accounts:membership-deactivate": "login 403 403 403 403 404 ok 403 403 403",
     "accounts:roster-upload": "login 403 403 403 403 ok ok 403 403 403",
+    "accounts:election-workers-deactivate": "login 403 403 403 403 ok ok 403 403 403",
     "accounts:roster-preview": "login 403 403 403 403 404 ok 403 403 403",
     "accounts:association-invitation-create": "login 404 404 404 404 404 404 404 403 404",
     "accounts:association-office-add": "login 404 404 404 404 404 404 404 403 404",
@@ -336,10 +596,16 @@ POST_REFUSED = {
     "pledges:pledge-withdraw": "login 404 ok 404 404 404 403 404 404 404",
     "pledges:pledge-remind": "login 403 403 403 403 ok ok 403 403 403",
     "pledges:pledge-registry-settings": "login 403 403 403 403 ok ok 403 403 403",
+    "pledges:addendum-create-office": "login 403 403 403 403 ok ok 403 403 403",
+    "pledges:addendum-requirement": "login 403 403 403 403 ok ok 403 403 403",
+    "pledges:addendum-create-association": "login 404 404 404 404 404 404 404 403 404",
+    "pledges:addendum-edit": "login 404 404 404 404 404 ok 404 404 404",
+    "pledges:addendum-publish": "login 404 404 404 404 404 ok 404 404 404",
     "assessments:assessment-start": "login ok ok ok ok ok ok 403 403 403",
     "assessments:assessment-edit": "login 404 ok 404 403 404 403 404 404 404",
     "assessments:assessment-submit": "login 404 ok 404 403 404 403 404 404 404",
     "assessments:assessment-copy-previous": "login 404 ok 404 403 404 403 404 404 404",
+    "assessments:assessment-goal-registration": "login 404 ok 404 403 404 403 404 404 404",
     "assessments:assessment-review": "login 404 403 404 ok 404 403 404 404 404",
     "assessments:assessment-reopen": "login 404 403 404 403 404 ok 404 404 404",
     "assessments:assessment-reassign": "login 404 403 404 403 404 ok 404 404 404",
@@ -349,6 +615,47 @@ POST_REFUSED = {
     "records:bundle-list": "login 404 403 403 403 404 ok 404 404 404",
     "records:retention": "login 404 403 403 403 404 ok 404 404 404",
     "records:hold-lift": "login 404 403 403 403 404 ok 404 404 404",
+    "signing:session-create": "login 403 403 403 403 ok ok 403 403 403",
+    "signing:conference-create": "login 404 404 404 404 404 404 404 403 404",
+    "signing:roster": "login 404 404 404 404 404 ok 404 404 404",
+    "signing:roster-people": "login 404 404 404 404 404 ok 404 404 404",
+    "signing:roster-remove": "login 404 404 404 404 404 ok 404 404 404",
+    "signing:kiosk-unlock": "login 404 404 404 404 404 ok 404 404 404",
+    "signing:kiosk-lock": "login 404 404 404 404 404 ok 404 404 404",
+    # Only people of the office (or on its roster) join an office's session.
+    "signing:join": "login 403 ok ok ok 403 ok 403 403 403",
+    "signing:join-identify": "ok 302 302 302 302 302 302 302 302 302",
+    "signing:join-code": "302 302 302 302 302 302 302 302 302 302",
+    "signing:join-sign": "login 302 302 302 302 302 302 302 302 302",
+    "signing:kiosk-identify": "403 403 403 403 403 403 403 403 403 403",
+    "signing:kiosk-sign-in": "403 403 403 403 403 403 403 403 403 403",
+    "signing:kiosk-sign": "403 403 403 403 403 403 403 403 403 403",
+    "signing:kiosk-reset": "403 403 403 403 403 403 403 403 403 403",
+    "education:program-create": "login 403 403 403 403 403 403 403 403 403",
+    "education:program-edit": "login 404 404 404 404 404 404 404 403 404",
+    "education:program-close": "login 404 404 404 404 404 404 404 403 404",
+    "education:program-enrol": "login 404 ok ok ok 404 ok 404 403 404",
+    "education:program-leave": "login 404 ok ok ok 404 ok 404 403 404",
+    "education:selfreport-create": "login ok ok ok ok ok ok 403 403 403",
+    # A waiting report cannot be corrected: its author gets 409, the page as it is now.
+    "education:selfreport-edit": "login 404 409 404 404 404 403 404 404 404",
+    "education:selfreport-withdraw": "login 404 ok 404 404 404 403 404 404 404",
+    "education:selfreport-decide": "login 404 403 404 404 404 ok 404 404 404",
+    "education:selfreport-reverse": "login 404 403 404 404 404 ok 404 404 404",
+    "education:course-create": "login 403 403 403 403 ok ok 403 403 403",
+    "education:course-import": "login 403 403 403 403 ok ok 403 403 403",
+    "education:course-import-preview": "login 403 403 403 403 404 ok 403 403 403",
+    "education:course-edit": "login 404 403 403 403 404 ok 404 404 404",
+    "education:course-archive": "login 404 403 403 403 404 ok 404 404 404",
+    "education:offering-create": "login 404 403 403 403 404 ok 404 404 404",
+    "education:offering-edit": "login 404 403 403 403 404 ok 404 404 404",
+    "education:offering-cancel": "login 404 403 403 403 404 ok 404 404 404",
+    "education:offering-register": "login 404 ok ok ok 404 ok 404 404 404",
+    "education:offering-attendance": "login 404 403 403 ok 404 ok 404 404 404",
+    "education:offering-attendance-add": "login 404 403 403 ok 404 ok 404 404 404",
+    "education:offering-attendance-session": "login 404 403 403 ok 404 ok 404 404 404",
+    "education:registration-cancel": "login 404 ok 404 404 404 404 404 404 404",
+    "education:calendar-feed-reset": "login ok ok ok ok ok ok 403 403 403",
 }
 
 # The records officer of the official's office: one more column, kept as its own table.
@@ -389,6 +696,7 @@ RECORDS_OFFICER = {
     "accounts:membership-deactivate": "403",
     "accounts:roster-upload": "403",
     "accounts:roster-preview": "403",
+    "accounts:election-workers-deactivate": "403",
     "accounts:audit-log": "200",
     "accounts:audit-log-csv": "200",
     "accounts:association-detail": "404",
@@ -404,6 +712,14 @@ RECORDS_OFFICER = {
     "pledges:pledge-office": "403",
     "pledges:pledge-remind": "403",
     "pledges:pledge-registry-settings": "405",
+    "pledges:addendum-office": "403",
+    "pledges:addendum-create-office": "403",
+    "pledges:addendum-requirement": "403",
+    "pledges:addendum-association": "404",
+    "pledges:addendum-create-association": "404",
+    "pledges:addendum-detail": "404",
+    "pledges:addendum-edit": "404",
+    "pledges:addendum-publish": "404",
     "assessments:assessment-mine": "200",
     "assessments:assessment-start": "405",
     "assessments:team-list": "200",
@@ -411,6 +727,7 @@ RECORDS_OFFICER = {
     "assessments:assessment-detail": "404",
     "assessments:assessment-results": "404",
     "assessments:assessment-results-pdf": "404",
+    "assessments:assessment-goal-registration": "404",
     "assessments:assessment-edit": "404",
     "assessments:assessment-submit": "404",
     "assessments:assessment-copy-previous": "405",
@@ -435,6 +752,72 @@ RECORDS_OFFICER = {
     "records:retention": "200",
     "records:hold-lift": "405",
     "records:bundle-status": "200",
+    "signing:session-list": "200",
+    "signing:session-create": "403",
+    "signing:conference-create": "404",
+    "signing:session-detail": "403",
+    "signing:session-projector": "403",
+    "signing:session-count": "403",
+    "signing:roster": "403",
+    "signing:roster-people": "405",
+    "signing:roster-remove": "405",
+    "signing:attendance-csv": "200",
+    "signing:attendance-pdf": "200",
+    "signing:kiosk-unlock": "405",
+    "signing:kiosk-lock": "405",
+    "signing:join": "200",
+    "signing:join-identify": "302",
+    "signing:join-code": "302",
+    "signing:join-sign": "302",
+    "signing:kiosk-start": "403",
+    "signing:kiosk-sign": "403",
+    "signing:kiosk-identify": "405",
+    "signing:kiosk-sign-in": "405",
+    "signing:kiosk-reset": "405",
+    "education:program-list": "200",
+    "education:program-create": "403",
+    "education:program-detail": "200",
+    "education:program-edit": "404",
+    "education:program-close": "405",
+    "education:program-enrol": "405",
+    "education:program-leave": "405",
+    "education:completion-certificate": "200",
+    "education:completion-verify": "200",
+    "education:office-programs": "403",
+    "education:office-program": "403",
+    "education:office-program-csv": "403",
+    "education:association-program": "404",
+    "education:association-program-csv": "404",
+    "education:my-training": "200",
+    "education:selfreport-create": "200",
+    "education:selfreport-detail": "404",
+    "education:selfreport-evidence": "404",
+    "education:selfreport-edit": "404",
+    "education:selfreport-withdraw": "405",
+    "education:selfreport-decide": "405",
+    "education:selfreport-reverse": "405",
+    "education:selfreport-queue": "403",
+    "education:office-hours": "403",
+    "education:office-hours-csv": "403",
+    "education:home": "200",
+    "education:course-published": "403",
+    "education:course-create": "403",
+    "education:course-import": "403",
+    "education:course-import-preview": "403",
+    "education:course-detail": "200",
+    "education:course-edit": "403",
+    "education:course-archive": "405",
+    "education:offering-create": "403",
+    "education:offering-edit": "403",
+    "education:offering-cancel": "405",
+    "education:offering-register": "405",
+    "education:offering-attendance": "403",
+    "education:offering-attendance-add": "405",
+    "education:offering-attendance-session": "405",
+    "education:registration-cancel": "405",
+    "education:registration-ics": "404",
+    "education:calendar-feed-reset": "405",
+    "education:calendar-feed": "200",
 }
 
 RECORDS_OFFICER_POST_REFUSED = {
@@ -446,6 +829,7 @@ RECORDS_OFFICER_POST_REFUSED = {
     "accounts:membership-deactivate": "403",
     "accounts:roster-upload": "403",
     "accounts:roster-preview": "403",
+    "accounts:election-workers-deactivate": "403",
     "accounts:association-invitation-create": "404",
     "accounts:association-office-add": "404",
     "accounts:association-office-create": "404",
@@ -453,15 +837,50 @@ RECORDS_OFFICER_POST_REFUSED = {
     "pledges:pledge-withdraw": "403",
     "pledges:pledge-remind": "403",
     "pledges:pledge-registry-settings": "403",
+    "pledges:addendum-create-office": "403",
+    "pledges:addendum-requirement": "403",
+    "pledges:addendum-create-association": "404",
+    "pledges:addendum-edit": "404",
+    "pledges:addendum-publish": "404",
     "assessments:assessment-edit": "404",
     "assessments:assessment-submit": "404",
     "assessments:assessment-copy-previous": "404",
+    "assessments:assessment-goal-registration": "404",
     "assessments:assessment-review": "404",
     "assessments:assessment-reopen": "404",
     "assessments:assessment-reassign": "404",
     "reports:office-report-pdf-prepare": "403",
     "reports:association-report-pdf-prepare": "404",
     "reports:report-file-retry": "404",
+    "signing:session-create": "403",
+    "signing:conference-create": "404",
+    "signing:roster": "403",
+    "signing:roster-people": "403",
+    "signing:roster-remove": "403",
+    "signing:kiosk-unlock": "403",
+    "signing:kiosk-lock": "403",
+    "signing:kiosk-identify": "403",
+    "signing:kiosk-sign-in": "403",
+    "signing:kiosk-reset": "403",
+    "education:program-create": "403",
+    "education:program-edit": "404",
+    "education:program-close": "404",
+    "education:selfreport-edit": "404",
+    "education:selfreport-withdraw": "404",
+    "education:selfreport-decide": "404",
+    "education:selfreport-reverse": "404",
+    "education:course-create": "403",
+    "education:course-import": "403",
+    "education:course-import-preview": "403",
+    "education:course-edit": "403",
+    "education:course-archive": "403",
+    "education:offering-create": "403",
+    "education:offering-edit": "403",
+    "education:offering-cancel": "403",
+    "education:offering-attendance": "403",
+    "education:offering-attendance-add": "403",
+    "education:offering-attendance-session": "403",
+    "education:registration-cancel": "404",
 }
 
 

@@ -12,7 +12,7 @@ def has_team(context) -> bool:
     membership = context.get("nav_membership")
     if request is None or membership is None:
         return False
-    if membership.role == Membership.Role.OFFICIAL:
+    if membership.role in (Membership.Role.OFFICIAL, Membership.Role.ELECTION_WORKER):
         return False
     cached = getattr(membership, "has_reports", None)  # see Membership.current()
     if cached is None:

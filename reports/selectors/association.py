@@ -88,6 +88,21 @@ class OfficeLine:
     participation_hidden: bool
     average: Decimal | None
     results_hidden: bool
+    # Election workers, counted apart (they take no self-assessment).
+    workers: int = 0
+    workers_pledged: int = 0
+    workers_hidden: bool = False
+
+    @property
+    def workers_shown(self) -> bool:
+        """A named office's election workers, when there are enough of them."""
+        return self.named and self.workers > 0 and not self.workers_hidden
+
+    @property
+    def workers_pledged_rate(self) -> int | None:
+        if not self.workers_shown:
+            return None
+        return round(100 * self.workers_pledged / self.workers)
 
     @property
     def participation_shown(self) -> bool:
@@ -139,6 +154,11 @@ class AssociationReport(ReportFigures):
     @property
     def shown_offices(self) -> list[OfficeLine]:
         return [line for line in self.offices if line.participation_shown]
+
+    @property
+    def worker_offices(self) -> list[OfficeLine]:
+        """The offices whose election workers are shown, or said to be suppressed."""
+        return [line for line in self.offices if line.named and line.workers]
 
     @property
     def not_shown(self) -> int:
@@ -202,14 +222,27 @@ def distributions(rows: list[dict], sizes: dict[int, int], standards: list[Stand
 
 
 def _member_offices(association: Association, cycle: Cycle) -> list[Office]:
-    """The member offices with their current staff and pledges in the cycle (one query)."""
-    staff = Membership.objects.filter(office=OuterRef("pk"), ended_at__isnull=True)
+    """The member offices with their current staff and pledges in the cycle, election
+    workers and their pledges apart (one query)."""
+    worker = Membership.Role.ELECTION_WORKER
+    current = Membership.objects.filter(office=OuterRef("pk"), ended_at__isnull=True)
     pledges = Pledge.objects.filter(office=OuterRef("pk"), cycle=cycle, withdrawn_at__isnull=True)
-    return list(
+    by_workers = pledges.filter(
+        user__memberships__office=OuterRef("pk"),
+        user__memberships__ended_at__isnull=True,
+        user__memberships__role=worker,
+    )
+    offices = list(
         association.offices.order_by("state", "name").annotate(
-            staff_n=count_of(staff), pledged_n=count_of(pledges)
+            staff_n=count_of(current.exclude(role=worker)),
+            workers_n=count_of(current.filter(role=worker)),
+            all_pledged_n=count_of(pledges),
+            workers_pledged_n=count_of(by_workers),
         )
     )
+    for office in offices:
+        office.pledged_n = office.all_pledged_n - office.workers_pledged_n
+    return offices
 
 
 def _participation(office_ids) -> dict[tuple[int, int], tuple[int, int]]:
@@ -226,6 +259,7 @@ def _office_lines(offices, dist: Distributions, respondents, accepted) -> list[O
     """One line per member office, named ones first; unnamed ones get a number."""
     results_hidden = suppression.hidden_cells(respondents)
     participation_hidden = suppression.hidden_cells({o.pk: o.staff_n for o in offices})
+    workers_hidden = suppression.hidden_cells({o.pk: o.workers_n for o in offices})
     lines, unnamed = [], 0
     for office in sorted(offices, key=lambda o: (not o.named_in_benchmarks, o.state, o.name)):
         if office.named_in_benchmarks:
@@ -245,6 +279,9 @@ def _office_lines(offices, dist: Distributions, respondents, accepted) -> list[O
                 participation_hidden=office.pk in participation_hidden,
                 average=dist.office_average.get(office.pk),
                 results_hidden=office.pk in results_hidden,
+                workers=office.workers_n,
+                workers_pledged=office.workers_pledged_n,
+                workers_hidden=office.pk in workers_hidden,
             )
         )
     return lines

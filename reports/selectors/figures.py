@@ -158,13 +158,23 @@ class StandardRow(_Change):
 
 @dataclass
 class Funnel:
-    """Staff, and how many of them pledged, submitted and were accepted."""
+    """Staff, and how many of them pledged, submitted and were accepted; election workers
+    apart: how many, and how many of them pledged (they take no self-assessment)."""
 
     staff: int
     pledged: int | None
     submitted: int | None
     accepted: int | None
     hidden: bool
+    workers: int = 0
+    workers_pledged: int | None = None
+    workers_hidden: bool = False
+
+    @property
+    def workers_percent(self) -> int | None:
+        if self.workers_pledged is None or self.workers_hidden or not self.workers:
+            return None
+        return round(100 * self.workers_pledged / self.workers)
 
     def percent(self, value: int | None) -> int | None:
         if value is None or self.hidden or not self.staff:

@@ -5,11 +5,11 @@ The two paths gather their numbers apart (`_office_numbers`, `_team_numbers`) an
 every decision about what to hide to `reports.suppression`.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, F, Func, OuterRef, Q, StringAgg, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from accounts.models import Membership, Office, User
@@ -17,6 +17,8 @@ from accounts.selectors import staff_listed
 from assessments.models import Assessment, ItemResponse, ParticipationSummary, Review, ReviewItem
 from assessments.selectors import rating_scale, standards_with_items
 from core import suppression
+from education.models import Course, Credit
+from education.selectors import courses_for_office, ids_of, with_addressed
 from pledges.models import ApplicationItem, Cycle, Pledge, RatingLevel, Standard
 
 from .figures import (
@@ -71,6 +73,8 @@ class OfficeReport(ReportFigures):
     associations_version: str | None = None
     # For the office's manager, who may open every assessment: nothing is suppressed.
     identified: bool = False
+    # Items many people rated low, beside the courses that address them (`training_needs`).
+    training_needs: list = field(default_factory=list)
 
 
 @dataclass
@@ -85,6 +89,9 @@ class _Numbers:
     hidden: bool  # the results
     funnel_hidden: bool
     associations_version: str = ""  # see `figures.associations_version`
+    workers: int = 0  # election workers, counted apart
+    workers_pledged: int = 0
+    workers_hidden: bool = False
 
     def funnel(self) -> Funnel:
         hidden = self.funnel_hidden
@@ -94,7 +101,17 @@ class _Numbers:
             submitted=None if hidden else self.submitted,
             accepted=None if hidden else self.accepted,
             hidden=hidden,
+            workers=self.workers,
+            workers_pledged=None if self.workers_hidden else self.workers_pledged,
+            workers_hidden=self.workers_hidden,
         )
+
+
+WORKER = Membership.Role.ELECTION_WORKER
+
+
+def is_worker(membership: Membership) -> bool:
+    return membership.role == WORKER
 
 
 def office_staff(office: Office) -> list[Membership]:
@@ -127,37 +144,55 @@ def count_of(queryset) -> Coalesce:
 
 
 def _office_numbers(
-    office: Office, cycle: Cycle, earlier: Cycle | None, staff: int, floor: int
+    office: Office, cycle: Cycle, earlier: Cycle | None, staff: int, workers: int, floor: int
 ) -> _Numbers:
-    """The whole office: participation from the summaries, its pledges and the version of
-    its associations' figures (one query). `floor`: fewer people than this hide a figure."""
+    """The whole office: participation from the summaries, its pledges (its election
+    workers' apart) and the version of its associations' figures (one query). `floor`:
+    fewer people than this hide a figure."""
 
     def summary(cycle_id, name):
         rows = ParticipationSummary.objects.filter(office=OuterRef("pk"), cycle_id=cycle_id)
         return Coalesce(Subquery(rows.values(name)[:1]), 0)
 
     pledges = Pledge.objects.filter(office=OuterRef("pk"), cycle=cycle, withdrawn_at__isnull=True)
-    submitted, accepted, pledged, before, version = (
+    # A pledge counts as an election worker's while its signer is one in this office.
+    by_workers = pledges.filter(
+        user__memberships__office=OuterRef("pk"),
+        user__memberships__ended_at__isnull=True,
+        user__memberships__role=WORKER,
+    )
+    submitted, accepted, pledged, workers_pledged, before, version = (
         Office.objects.filter(pk=office.pk)
         .annotate(
             submitted_n=summary(cycle.pk, "submitted"),
             accepted_n=summary(cycle.pk, "accepted"),
             pledged_n=count_of(pledges),
+            workers_pledged_n=count_of(by_workers),
             before_n=summary(earlier.pk if earlier else None, "submitted"),
             associations_version=associations_version(cycle),
         )
-        .values_list("submitted_n", "accepted_n", "pledged_n", "before_n", "associations_version")
+        .values_list(
+            "submitted_n",
+            "accepted_n",
+            "pledged_n",
+            "workers_pledged_n",
+            "before_n",
+            "associations_version",
+        )
         .get()
     )
     return _Numbers(
         staff=staff,
         submitted=submitted,
         accepted=accepted,
-        pledged=pledged,
+        pledged=pledged - workers_pledged,
         before=before,
         hidden=submitted < floor,
         funnel_hidden=staff < floor,
         associations_version=version,
+        workers=workers,
+        workers_pledged=workers_pledged,
+        workers_hidden=workers < floor,
     )
 
 
@@ -172,6 +207,9 @@ def _team_numbers(
     """One team, from its members' assessments (one query for this cycle and the last,
     one for pledges). The office's teams partition it, people who left forming one more
     part: a team is shown only if no combination of visible parts isolates a small one."""
+    workers_of = {m.user_id: m.reports_to_id for m in staff if is_worker(m)}
+    team_workers = {u for u, boss in workers_of.items() if boss == lead.pk}
+    staff = [m for m in staff if not is_worker(m)]
     team_of = {m.user_id: m.reports_to_id for m in staff}
     team = {m.user_id for m in staff if m.reports_to_id == lead.pk}
     submitted = accepted = before = 0
@@ -192,9 +230,15 @@ def _team_numbers(
     staff_by_team: dict = {}
     for key in team_of.values():
         staff_by_team[key] = staff_by_team.get(key, 0) + 1
-    pledged = Pledge.objects.filter(
-        cycle=cycle, office=office, withdrawn_at__isnull=True, user_id__in=team
-    ).count()
+    signers = set(
+        Pledge.objects.filter(
+            cycle=cycle, office=office, withdrawn_at__isnull=True, user_id__in=team | team_workers
+        ).values_list("user_id", flat=True)
+    )
+    pledged = len(signers & team)
+    workers_by_team: dict = {}
+    for key in workers_of.values():
+        workers_by_team[key] = workers_by_team.get(key, 0) + 1
     return _Numbers(
         staff=len(team),
         submitted=submitted,
@@ -207,6 +251,11 @@ def _team_numbers(
         funnel_hidden=False
         if identified
         else suppression.part_hidden(lead.pk, len(team), staff_by_team),
+        workers=len(team_workers),
+        workers_pledged=len(signers & team_workers),
+        workers_hidden=False
+        if identified
+        else suppression.part_hidden(lead.pk, len(team_workers), workers_by_team),
     )
 
 
@@ -372,14 +421,18 @@ def office_report(
     """
     standards = standards_with_items(cycle.edition_id)  # read once per process
     earlier = previous_cycle_in(cycle, cycles)
-    memberships = office_staff(office) if staff is None else list(staff)
+    everyone = office_staff(office) if staff is None else list(staff)
+    # Election workers take no self-assessment: only the staff stand behind the figures.
+    memberships = [m for m in everyone if not is_worker(m)]
+    workers = len(everyone) - len(memberships)
     assessments = Assessment.objects.filter(cycle=cycle, office=office)
     floor = 1 if identified else suppression.minimum()
     office_assessments = assessments
     if team_lead is None:
-        numbers, team = _office_numbers(office, cycle, earlier, len(memberships), floor), None
+        numbers = _office_numbers(office, cycle, earlier, len(memberships), workers, floor)
+        team = None
     else:
-        numbers = _team_numbers(office, cycle, earlier, memberships, team_lead, identified)
+        numbers = _team_numbers(office, cycle, earlier, everyone, team_lead, identified)
         memberships = [m for m in memberships if m.reports_to_id == team_lead.pk]
         team = [m.user_id for m in memberships]
         assessments = assessments.filter(user_id__in=team)
@@ -408,6 +461,7 @@ def office_report(
             row.gap = gaps.get(row.item.pk)
     strongest, weakest, gaps = _highlights(rows)
     overall = pooled(rows)
+    needs = training_needs(office, rows, memberships, identified=identified)
     return OfficeReport(
         office=office,
         cycle=cycle,
@@ -427,4 +481,110 @@ def office_report(
         generated_at=timezone.now(),
         associations_version=numbers.associations_version if team_lead is None else None,
         identified=identified,
+        training_needs=needs,
     )
+
+
+# ----------------------------------------------------------------------------- training needs
+# docs/education.md, "Training needs in the office report". An item is a training need when
+# at least NEED_PEOPLE of the people who rated it gave it a 1 or a 2, or when at least
+# NEED_SHARE percent of them did; only items whose figure is shown count, so a suppressed
+# item is never named as a need.
+
+NEED_PEOPLE = 3
+NEED_SHARE = 30
+# The most courses listed beside one item.
+NEED_COURSES = 5
+
+
+@dataclass
+class NeedCourse:
+    """A course that addresses a training need, and who of the people in the report took it:
+    named for the office's manager, counted (and suppressed when small) for anyone else."""
+
+    course: Course
+    takers: list[Membership] | None
+    taken: int | None
+    taken_hidden: bool
+
+
+@dataclass
+class TrainingNeed:
+    row: ItemRow
+    low: int  # people who rated the item 1 or 2
+    share: int  # ... as a percent of those who rated it
+    courses: list[NeedCourse]
+
+
+def is_training_need(row: ItemRow) -> bool:
+    counts, rated = row.figure.counts, row.figure.counts.rated
+    if row.figure.hidden or not rated:
+        return False
+    low = counts.ratings[0] + counts.ratings[1]
+    return low > 0 and (low >= NEED_PEOPLE or 100 * low >= NEED_SHARE * rated)
+
+
+def training_needs(
+    office: Office, rows: list[StandardRow], memberships: list[Membership], *, identified: bool
+) -> list[TrainingNeed]:
+    """The items many people rated low, most in need first, each beside the courses the
+    office's staff may take that address it (the item or its standard) and who of
+    `memberships` earned hours from them: one query, none when there is no need."""
+    needed = [r for s in rows for r in s.items if is_training_need(r)]
+    if not needed:
+        return []
+    people = {m.user_id: m for m in memberships}
+    took = Credit.objects.filter(course=OuterRef("pk"), user_id__in=list(people))
+    takers = (
+        took.order_by()
+        .values("course_id")
+        .annotate(ids=StringAgg(Cast("user_id", CharField()), Value(",")))
+        .values("ids")
+    )
+    item_ids = [r.item.pk for r in needed]
+    standard_ids = sorted({r.item.standard_id for r in needed})
+    courses = list(
+        with_addressed(
+            courses_for_office(office).filter(Q(items__in=item_ids) | Q(standards__in=standard_ids))
+        )
+        .distinct()
+        .annotate(taker_ids=Subquery(takers[:1], output_field=CharField()))
+        .order_by("title", "id")
+    )
+    lines = []
+    for course in courses:
+        ids = sorted(ids_of(course.taker_ids))
+        members = [people[i] for i in ids if i in people]
+        hidden = not identified and suppression.too_small(len(members))
+        lines.append(
+            (
+                ids_of(course.item_ids),
+                ids_of(course.standard_ids),
+                NeedCourse(
+                    course=course,
+                    takers=sorted(members, key=lambda m: (m.user.full_name, m.user_id))
+                    if identified
+                    else None,
+                    taken=None if hidden else len(members),
+                    taken_hidden=hidden,
+                ),
+            )
+        )
+    needs = []
+    for row in needed:
+        counts = row.figure.counts
+        low = counts.ratings[0] + counts.ratings[1]
+        needs.append(
+            TrainingNeed(
+                row=row,
+                low=low,
+                share=round(100 * low / counts.rated),
+                courses=[
+                    line
+                    for items, standards, line in lines
+                    if row.item.pk in items or row.item.standard_id in standards
+                ][:NEED_COURSES],
+            )
+        )
+    needs.sort(key=lambda n: (-n.share, -n.low, item_key(n.row.item)))
+    return needs

@@ -540,13 +540,14 @@ def test_loading_the_form_uses_a_fixed_number_of_queries(
     client.get(url("assessment-edit", assessment))  # the edition is read once per process
     # session, user with membership, assessment, answers, goals, and (only while nothing is
     # answered, to offer starting from it) last cycle's assessment; the standards, items
-    # and scale come from the process's memory
-    with django_assert_num_queries(6):
+    # and scale come from the process's memory; and the training since the last
+    # self-assessment beside each standard (docs/education.md)
+    with django_assert_num_queries(7):
         assert client.get(url("assessment-edit", assessment)).status_code == 200
     services.assessment_save(
         assessment=assessment, by=world.official, version=1, answers=all_answers(cycle)
     )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get(url("assessment-edit", assessment)).status_code == 200
     # With last cycle's assessment present too.
     type(previous_cycle_obj).objects.filter(pk=previous_cycle_obj.pk).update(
@@ -554,7 +555,7 @@ def test_loading_the_form_uses_a_fixed_number_of_queries(
     )
     previous_cycle_obj.refresh_from_db()
     make_assessment(world.official, previous_cycle_obj, state="submitted")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get(url("assessment-edit", assessment)).status_code == 200
 
 
@@ -584,7 +585,8 @@ def test_the_team_page_does_not_grow_with_the_team(
         person = MembershipFactory(office=world.office, reports_to=world.supervisor).user
         make_assessment(person, cycle, state="submitted")
     client.force_login(world.supervisor)
-    with django_assert_num_queries(6):
+    # session, user, cycle, the page's count and rows, pledges, assessments, awaiting review
+    with django_assert_num_queries(8):
         response = client.get(reverse("assessments:team-list"))
     assert response.content.decode().count('<th scope="row">') == extra + 1
 
@@ -597,7 +599,8 @@ def test_the_office_page_does_not_grow_with_the_office(
         person = MembershipFactory(office=world.office, reports_to=world.supervisor).user
         make_assessment(person, cycle, state="submitted")
     client.force_login(world.manager)
-    with django_assert_num_queries(6):
+    # session, user, cycle, the page's count and rows, pledges, assessments
+    with django_assert_num_queries(7):
         response = client.get(reverse("assessments:office-list"))
     count = Membership.objects.filter(office=world.office, ended_at__isnull=True).count()
     assert response.content.decode().count('<th scope="row">') == count
@@ -661,12 +664,14 @@ def test_results_detail_and_pdf_use_a_fixed_number_of_queries(
     assessment = make_assessment(world.official, cycle, state="returned")
     client.force_login(world.supervisor)
     # session, user with membership, assessment (with the official's supervisor), answers,
-    # goals, last cycle's assessment, review, review items
-    with django_assert_num_queries(8):
+    # goals, last cycle's answers, review, review items; on the results and in their PDF
+    # also the training since the last self-assessment (no course to suggest: nothing is
+    # rated low and there is no goal; a suggestion would be one more)
+    with django_assert_num_queries(9):
         assert client.get(url("assessment-results", assessment)).status_code == 200
     with django_assert_num_queries(9):  # and the timeline
         assert client.get(url("assessment-detail", assessment)).status_code == 200
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert client.get(url("assessment-results-pdf", assessment)).status_code == 200
 
 

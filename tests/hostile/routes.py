@@ -26,9 +26,31 @@ class Route:
 ASSESSMENT = ("pk",)
 REPORT = ("cycle", "team")
 AUDIT = ("action", "start", "end", "page")
+LIST = ("q", "role", "state", "page")  # every list of people (core.listing)
+PROGRAM_FIELDS = (
+    "name",
+    "description",
+    "hours_required",
+    "period_months",
+    "required_courses",
+    "required_standards",
+)
 # Items and goals are added to these from the edition (see `assessment_fields`).
 EDIT = ("version", "action")
 REVIEW = ("decision", "note")
+COURSE = (
+    "owner",
+    "title",
+    "provider",
+    "format",
+    "hours",
+    "ceus",
+    "description",
+    "standards",
+    "items",
+)
+OFFERING = ("starts_at", "ends_at", "place", "capacity", "trainer")
+SELF_REPORT = ("title", "provider", "completed_on", "hours", "standards", "evidence")
 
 ROUTES = {
     "home": Route("official"),
@@ -62,7 +84,7 @@ ROUTES = {
     "accounts:my-confidential": Route("official", fields=("is_confidential",)),
     "accounts:my-data": Route("official"),
     "accounts:my-data-download": Route("official", path=("kind",), examples=6),
-    "accounts:people-list": Route("manager"),
+    "accounts:people-list": Route("manager", query=LIST, examples=25),
     "accounts:invitation-create": Route(
         "manager", fields=("full_name", "email", "role", "reports_to"), examples=25
     ),
@@ -75,6 +97,9 @@ ROUTES = {
     "accounts:membership-deactivate": Route("manager", path=("pk",), fields=()),
     "accounts:roster-upload": Route("manager", fields=("file",), files=("file",)),
     "accounts:roster-preview": Route("manager", path=("pk",), fields=()),
+    "accounts:election-workers-deactivate": Route(
+        "manager", query=("q", "page"), fields=("expected", "chosen"), examples=25
+    ),
     "accounts:audit-log": Route("manager", query=AUDIT, examples=25),
     "accounts:audit-log-csv": Route("site_admin", query=AUDIT, examples=25),
     "accounts:association-detail": Route("association_admin", path=("pk",)),
@@ -96,19 +121,42 @@ ROUTES = {
     "pledges:pledge-list": Route("official"),
     "pledges:pledge-sign": Route(
         "colleague",
-        fields=("consent", "typed_name", "name_confirmed", "list_publicly", "text_sha256"),
+        fields=(
+            "consent",
+            "typed_name",
+            "name_confirmed",
+            "list_publicly",
+            "text_sha256",
+            "addendum_sha256",
+        ),
         examples=25,
     ),
     "pledges:pledge-detail": Route("official", path=("pk",)),
     "pledges:pledge-certificate": Route("official", path=("pk",), examples=4),
     "pledges:pledge-withdraw": Route("official", path=("pk",), fields=("reason",), examples=25),
-    "pledges:pledge-office": Route("manager"),
+    "pledges:pledge-office": Route("manager", query=LIST, examples=25),
     "pledges:pledge-remind": Route("manager", fields=()),
     "pledges:pledge-registry-settings": Route("manager", fields=("publishes_registry",)),
+    "pledges:addendum-office": Route("manager", query=("page",)),
+    "pledges:addendum-create-office": Route(
+        "manager", fields=("title", "text", "language"), examples=25
+    ),
+    "pledges:addendum-requirement": Route("manager", fields=("requirement",)),
+    "pledges:addendum-association": Route(
+        "association_admin", path=("association_id",), query=("page",)
+    ),
+    "pledges:addendum-create-association": Route(
+        "association_admin", path=("association_id",), fields=("title", "text", "language")
+    ),
+    "pledges:addendum-detail": Route("manager", path=("pk",)),
+    "pledges:addendum-edit": Route(
+        "manager", path=("pk",), fields=("title", "text", "language", "revision"), examples=25
+    ),
+    "pledges:addendum-publish": Route("manager", path=("pk",), fields=("revision",)),
     "assessments:assessment-mine": Route("colleague"),
     "assessments:assessment-start": Route("colleague", fields=("copy_previous",)),
-    "assessments:team-list": Route("supervisor"),
-    "assessments:office-list": Route("manager"),
+    "assessments:team-list": Route("supervisor", query=LIST, examples=25),
+    "assessments:office-list": Route("manager", query=LIST, examples=25),
     "assessments:assessment-detail": Route("official", path=ASSESSMENT),
     "assessments:assessment-edit": Route(
         "official", path=ASSESSMENT, fields=EDIT, state="draft", examples=30
@@ -121,6 +169,9 @@ ROUTES = {
     ),
     "assessments:assessment-results": Route("official", path=ASSESSMENT),
     "assessments:assessment-results-pdf": Route("official", path=ASSESSMENT, examples=3),
+    "assessments:assessment-goal-registration": Route(
+        "official", path=("pk", "standard"), fields=("registration",)
+    ),
     "assessments:assessment-review": Route(
         "supervisor", path=ASSESSMENT, fields=REVIEW, examples=30
     ),
@@ -168,6 +219,134 @@ ROUTES = {
     ),
     "records:hold-lift": Route("manager", path=("pk",), fields=("lift_reason",)),
     "records:bundle-status": Route("manager", path=("pk",)),
+    "signing:session-list": Route("manager", query=("page",)),
+    "signing:session-create": Route(
+        "manager",
+        fields=("title", "place", "starts_at", "ends_at", "cycle", "audience", "capacity"),
+        examples=25,
+    ),
+    "signing:conference-create": Route(
+        "association_admin",
+        path=("association_id",),
+        fields=("title", "place", "starts_at", "ends_at", "cycle", "audience", "capacity"),
+        examples=25,
+    ),
+    "signing:session-detail": Route("manager", path=("pk",), query=("page",)),
+    "signing:session-projector": Route("manager", path=("pk",)),
+    "signing:session-count": Route("manager", path=("pk",)),
+    "signing:roster": Route(
+        "manager", path=("pk",), fields=("rows", "file"), files=("file",), examples=25
+    ),
+    "signing:roster-people": Route("manager", path=("pk",), fields=("people",)),
+    "signing:roster-remove": Route("manager", path=("pk",), fields=("entry",)),
+    "signing:attendance-csv": Route("manager", path=("pk",)),
+    "signing:attendance-pdf": Route("manager", path=("pk",), examples=3),
+    "signing:kiosk-unlock": Route("manager", path=("pk",), fields=()),
+    "signing:kiosk-lock": Route("manager", path=("pk",), fields=()),
+    "signing:join": Route("official", path=("token",), fields=(), examples=25),
+    "signing:join-identify": Route(
+        "anonymous",
+        path=("token",),
+        fields=(
+            "way",
+            "code-full_name",
+            "code-contact",
+            "trainer-full_name",
+            "trainer-trainer_code",
+        ),
+        examples=25,
+    ),
+    "signing:join-code": Route("anonymous", path=("token",), fields=("code",), examples=25),
+    "signing:join-sign": Route(
+        "official",
+        path=("token",),
+        fields=(
+            "consent",
+            "typed_name",
+            "name_confirmed",
+            "list_publicly",
+            "text_sha256",
+            "addendum_sha256",
+        ),
+        examples=25,
+    ),
+    "signing:kiosk-start": Route("anonymous"),
+    "signing:kiosk-identify": Route(
+        "anonymous", fields=("trainer-full_name", "trainer-trainer_code")
+    ),
+    "signing:kiosk-sign-in": Route("anonymous", fields=("account-email", "account-password")),
+    "signing:kiosk-sign": Route(
+        "anonymous", fields=("consent", "typed_name", "text_sha256", "addendum_sha256")
+    ),
+    "signing:kiosk-reset": Route("anonymous", fields=()),
+    "education:program-list": Route("official"),
+    "education:program-create": Route(
+        "association_admin",
+        fields=("association", *PROGRAM_FIELDS),
+        examples=25,
+    ),
+    "education:program-detail": Route("official", path=("pk",)),
+    "education:program-edit": Route(
+        "association_admin", path=("pk",), fields=(*PROGRAM_FIELDS, "version"), examples=25
+    ),
+    "education:program-close": Route("association_admin", path=("pk",), fields=()),
+    "education:program-enrol": Route(
+        "colleague", path=("pk",), fields=("started_on",), examples=25
+    ),
+    "education:program-leave": Route("official", path=("pk",), fields=()),
+    "education:completion-certificate": Route("official", path=("pk",), examples=3),
+    "education:completion-verify": Route("anonymous", path=("code",), examples=25),
+    "education:office-programs": Route("manager"),
+    "education:office-program": Route(
+        "manager", path=("program_id",), query=("page",), examples=20
+    ),
+    "education:office-program-csv": Route("manager", path=("program_id",)),
+    "education:association-program": Route("analyst", path=("association_id", "program_id")),
+    "education:association-program-csv": Route("analyst", path=("association_id", "program_id")),
+    # Self-reported training: the evidence is a file (sent here as hostile text, refused).
+    "education:my-training": Route("official"),
+    "education:selfreport-create": Route(
+        "official", fields=SELF_REPORT, files=("evidence",), examples=25
+    ),
+    "education:selfreport-detail": Route("official", path=("pk",)),
+    "education:selfreport-evidence": Route("manager", path=("pk",), examples=3),
+    "education:selfreport-edit": Route(
+        "official", path=("pk",), fields=(*SELF_REPORT, "version"), files=("evidence",)
+    ),
+    "education:selfreport-withdraw": Route("official", path=("pk",), fields=("version",)),
+    "education:selfreport-decide": Route(
+        "manager", path=("pk",), fields=("decision", "note", "version"), examples=25
+    ),
+    "education:selfreport-reverse": Route("manager", path=("pk",), fields=("note", "version")),
+    "education:selfreport-queue": Route("manager", query=("q", "state", "page"), examples=25),
+    "education:office-hours": Route("manager", query=("q", "role", "page"), examples=25),
+    "education:office-hours-csv": Route("manager", query=("q", "role")),
+    # Courses, dates, registrations, attendance and the calendar (education).
+    "education:home": Route("official", query=("q", "standard", "format", "page"), examples=25),
+    "education:course-published": Route("manager", query=("page",)),
+    "education:course-create": Route("manager", fields=COURSE, examples=25),
+    "education:course-import": Route("manager", fields=("owner", "file"), files=("file",)),
+    "education:course-import-preview": Route("manager", path=("pk",), fields=()),
+    "education:course-detail": Route("official", path=("pk",)),
+    "education:course-edit": Route(
+        "manager", path=("pk",), fields=(*COURSE, "version"), examples=25
+    ),
+    "education:course-archive": Route("manager", path=("pk",), fields=("archive",)),
+    "education:offering-create": Route("manager", path=("pk",), fields=OFFERING, examples=25),
+    "education:offering-edit": Route(
+        "manager", path=("pk",), fields=(*OFFERING, "version"), examples=25
+    ),
+    "education:offering-cancel": Route("manager", path=("pk",), fields=()),
+    "education:offering-register": Route("official", path=("pk",), fields=()),
+    "education:offering-attendance": Route(
+        "supervisor", path=("pk",), query=("q",), fields=("listed", "present"), examples=25
+    ),
+    "education:offering-attendance-add": Route("supervisor", path=("pk",), fields=("person",)),
+    "education:offering-attendance-session": Route("supervisor", path=("pk",), fields=()),
+    "education:registration-cancel": Route("official", path=("pk",), fields=()),
+    "education:registration-ics": Route("official", path=("pk",), examples=4),
+    "education:calendar-feed-reset": Route("official", fields=()),
+    "education:calendar-feed": Route("anonymous", path=("token",), examples=25),
 }
 
 # Parameters no view reads: sent to every route, they must be ignored.

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import itertools
 
 import pytest
 from django.http import StreamingHttpResponse
@@ -13,6 +14,9 @@ from core.documents import csv_safe as safe
 from reports.selectors import office_report
 
 from .conftest import staff_with_answers
+
+# After the rows of answers: a blank row, the participation header, the staff row.
+PARTICIPATION_ROWS = 3
 
 
 def read_csv(response) -> list[list[str]]:
@@ -67,7 +71,7 @@ def test_a_manager_gets_one_row_per_person_and_item_escaped(client, world, cycle
     client.force_login(world.manager)
     rows = read_csv(client.get(reverse("reports:office-report-csv", args=[world.office.pk])))
     assert rows[0][:3] == ["name", "email", "role"]
-    assert len(rows) == 1 + 38
+    assert len(rows) == 1 + 38 + PARTICIPATION_ROWS
     assert rows[1][0] == "'+Mallory"
     assert rows[1][-1] == "'=HYPERLINK(evil)"
     assert rows[1][7] == "3"
@@ -78,7 +82,11 @@ def test_a_supervisor_gets_aggregate_rows_only(client, world, cycle):
     client.force_login(world.supervisor)
     rows = read_csv(client.get(reverse("reports:office-report-csv", args=[world.office.pk])))
     assert rows[0][:3] == ["level", "code", "title"]
-    assert len(rows) == 1 + 10 + 38
+    needs_at = next(n for n, row in enumerate(rows) if row[:1] == ["training_need"])
+    assert rows[:needs_at][-1] == []  # a blank row before the training needs
+    assert len(rows[: needs_at - 1]) == 1 + 10 + 38 + PARTICIPATION_ROWS
+    # Two of five rated every item 1 or 2 (40 %): each of the 38 items is a training need.
+    assert len(rows[needs_at + 1 :]) == 38
     assert rows[2][:9] == ["item", "1.1", rows[2][2], "1", "1", "1", "2", "0", "2.80"]
     flat = str(rows)
     assert all(p.email not in flat and p.full_name not in flat for p in people)
@@ -91,7 +99,10 @@ def test_suppressed_rows_in_csv_carry_no_numbers(world, cycle):
     report = office_report(world.office, cycle)
     _name, _type, chunks = office_report_csv(report)
     rows = list(csv.reader(io.StringIO("".join(chunks).lstrip("\ufeff"))))
-    assert all(row[3:9] == ["", "", "", "", "", ""] and row[9] == "suppressed" for row in rows[1:])
+    items = list(itertools.takewhile(bool, rows[1:]))  # participation follows a blank row
+    assert items and all(
+        row[3:9] == ["", "", "", "", "", ""] and row[9] == "suppressed" for row in items
+    )
 
 
 def test_the_association_csv_and_pdf(client, world, cycle):
@@ -120,7 +131,7 @@ def test_the_identified_csv_runs_a_fixed_number_of_queries(
     url = reverse("reports:office-report-csv", args=[world.office.pk])
     with django_assert_num_queries(queries):
         rows = read_csv(client.get(url))
-    assert len(rows) == 1 + 38 * people
+    assert len(rows) == 1 + 38 * people + PARTICIPATION_ROWS
 
 
 @pytest.mark.parametrize("offices", [0, 6])

@@ -21,6 +21,10 @@ JOBS = [
     "apply_retention",
     "expire_bundles",
     "send_pledge_reminders",
+    # Certification programs: periods that ended move on, then lapse reminders (mail).
+    "send_lapse_reminders",
+    # Courses: a reminder before each registered course date (mail).
+    "send_course_reminders",
 ]
 
 
