@@ -1185,18 +1185,24 @@ def offering_attendance(request, pk):
     form = AttendanceForm(request.POST, sheet=selectors.attendance_sheet(offering))
     if not form.is_valid():
         return _attendance_page(request, offering, form=form, status=400)
+    return _attendance_save(
+        request,
+        offering,
+        lambda: services.attendance_record(
+            offering=offering,
+            by=request.user,
+            present=form.cleaned_data["present_people"],
+            absent=form.cleaned_data["absent_people"],
+            request=request,
+        ),
+    )
+
+
+def _attendance_save(request, offering, save):
+    """Record attendance once per submitted form; a refusal (the date cancelled or not
+    yet begun) shows the list again with the reason."""
     try:
-        return submissions.save_once(
-            request,
-            save=lambda: services.attendance_record(
-                offering=offering,
-                by=request.user,
-                present=form.cleaned_data["present_people"],
-                absent=form.cleaned_data["absent_people"],
-                request=request,
-            ),
-            done=_attendance_done(request, offering),
-        )
+        return submissions.save_once(request, save=save, done=_attendance_done(request, offering))
     except ValidationError as error:
         return _attendance_page(request, offering, status=409, refusal=error.messages[0])
 
@@ -1212,19 +1218,16 @@ def offering_attendance_add(request, pk):
         return _attendance_page(
             request, offering, status=400, refusal=" ".join(form.errors.get("person", []))
         )
-    try:
-        return submissions.save_once(
-            request,
-            save=lambda: services.attendance_record(
-                offering=offering,
-                by=request.user,
-                present=[form.cleaned_data["person"]],
-                request=request,
-            ),
-            done=_attendance_done(request, offering),
-        )
-    except ValidationError as error:
-        return _attendance_page(request, offering, status=409, refusal=error.messages[0])
+    return _attendance_save(
+        request,
+        offering,
+        lambda: services.attendance_record(
+            offering=offering,
+            by=request.user,
+            present=[form.cleaned_data["person"]],
+            request=request,
+        ),
+    )
 
 
 @require_POST
@@ -1233,16 +1236,13 @@ def offering_attendance_session(request, pk):
     offering = permissions.offering_for_attendance(request.user, pk)
     if replay := submissions.replayed(request):
         return replay
-    try:
-        return submissions.save_once(
-            request,
-            save=lambda: services.attendance_from_session(
-                offering=offering, by=request.user, request=request
-            ),
-            done=_attendance_done(request, offering),
-        )
-    except ValidationError as error:
-        return _attendance_page(request, offering, status=409, refusal=error.messages[0])
+    return _attendance_save(
+        request,
+        offering,
+        lambda: services.attendance_from_session(
+            offering=offering, by=request.user, request=request
+        ),
+    )
 
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
