@@ -2,6 +2,7 @@
 
 import calendar
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -279,9 +280,13 @@ def calendar_feed_of(user: User) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(user=user).first()
 
 
+# What `secrets.token_urlsafe` makes: anything else is no calendar, without a lookup.
+FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def calendar_feed_by_token(token: str) -> CalendarFeed | None:
     """The calendar of an active person at this address, or None."""
-    if not token or len(token) > 64:
+    if not token or len(token) > 64 or not FEED_TOKEN.fullmatch(token):
         return None
     return (
         CalendarFeed.objects.filter(token=token, user__is_active=True)

@@ -21,14 +21,23 @@ TWICE = 10  # of whom this many join from two phones at the same moment
 CODE = Pledge.IdentifiedBy.TRAINER_CODE
 
 
+@pytest.fixture
+def unpooled(monkeypatch):
+    """Each thread is one web worker with a connection of its own, as in production; the
+    test process's small pool (8) would make thirty threads queue for a connection. The
+    test's own connection is closed on both sides, so none outlives the setting it was
+    opened under."""
+    connection.close()
+    monkeypatch.delitem(connections.settings["default"]["OPTIONS"], "pool", raising=False)
+    yield
+    connection.close()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_thirty_joins_in_the_same_second_make_no_duplicate_person_or_pledge(monkeypatch):
+def test_thirty_joins_in_the_same_second_make_no_duplicate_person_or_pledge(unpooled):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
-    # Each thread is one web worker with a connection of its own, as in production; the
-    # test process's small pool (8) would make thirty threads queue for a connection.
-    monkeypatch.delitem(connections.settings["default"]["OPTIONS"], "pool", raising=False)
     cycle = CycleFactory(edition=load_edition())
     manager = MembershipFactory(role="manager").user
     now = timezone.now()
