@@ -617,6 +617,25 @@ class AuditEntry(models.Model):
             "education.lapse_reminder_sent",
             _("Certification lapse reminder sent"),
         )
+        SSO_PROVIDER_CREATED = "sso.provider_created", _("Identity provider registered")
+        SSO_PROVIDER_CHANGED = "sso.provider_changed", _("Identity provider changed")
+        SSO_PROVIDER_SECRET_SET = "sso.provider_secret_set", _("Identity provider secret set")
+        SSO_PROVIDER_REMOVED = "sso.provider_removed", _("Identity provider removed")
+        SSO_LINKED = "sso.linked", _("Account linked to an identity provider")
+        SSO_REFUSED = "sso.refused", _("Sign-in through an identity provider refused")
+        SSO_ROLE_SUGGESTED = "sso.role_suggested", _("Role suggested by an identity provider")
+        SSO_ROLE_SUGGESTION_DECIDED = (
+            "sso.role_suggestion_decided",
+            _("Role suggested by an identity provider decided"),
+        )
+        SCIM_TOKEN_ROTATED = "scim.token_rotated", _("SCIM token issued")
+        SCIM_SETTINGS_CHANGED = "scim.settings_changed", _("SCIM settings changed")
+        SCIM_USER_CREATED = "scim.user_created", _("Person provisioned by SCIM")
+        SCIM_USER_UPDATED = "scim.user_updated", _("Person updated by SCIM")
+        SCIM_USER_DEACTIVATED = "scim.user_deactivated", _("Person deactivated by SCIM")
+        SCIM_USER_REACTIVATED = "scim.user_reactivated", _("Person reactivated by SCIM")
+        SCIM_USER_CONFIRMED = "scim.user_confirmed", _("Provisioned person confirmed")
+        SCIM_USER_DECLINED = "scim.user_declined", _("Provisioned person declined")
         ADMIN_ADDED = "admin.added", _("Added in the admin site")
         ADMIN_CHANGED = "admin.changed", _("Changed in the admin site")
         ADMIN_DELETED = "admin.deleted", _("Deleted in the admin site")

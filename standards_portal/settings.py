@@ -100,6 +100,9 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks_db",
@@ -107,6 +110,7 @@ INSTALLED_APPS = [
     # The portal's own apps, bottom floor first (docs/architecture.md).
     "core",
     "accounts",
+    "sso",
     "pledges",
     "signing",
     "education",
@@ -316,6 +320,25 @@ MFA_ADAPTER = "accounts.adapter.PortalMFAAdapter"
 # second step before using the portal (accounts.mfa). Off under the
 # test runner, where tests sign in with force_login; the MFA tests turn it on.
 MFA_REQUIRED = env_bool("MFA_REQUIRED", not TESTING)
+
+# Single sign-on (the `sso` app, docs/sso.md): identity providers are registered per office
+# or association in the portal, never here; allauth's apps are built from them
+# (sso.adapter). Nobody signs up through a provider: a first sign-in links an existing
+# account or accepts a pending invitation, for a verified address in the provider's domains.
+SOCIALACCOUNT_ADAPTER = "sso.adapter.PortalSocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_QUERY_EMAIL = True
+# Client secrets typed into the portal are kept encrypted with this key (a Fernet key:
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).
+# Unset, a key is derived from SECRET_KEY, so rotating SECRET_KEY then needs the secrets
+# typed again. Several keys, comma-separated, decrypt; the first encrypts.
+SSO_ENCRYPTION_KEYS = env_str("SSO_ENCRYPTION_KEYS", "")
+# The demo identity provider started by `make run` (demo/idp.py); empty turns it off.
+DEMO_IDP_URL = env_str("DEMO_IDP_URL", "http://127.0.0.1:8001" if DEBUG else "")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

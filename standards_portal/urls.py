@@ -11,6 +11,7 @@ from front import urls as front_urls
 from front import views as front_views
 from pledges import urls as pledge_urls
 from pledges import views as pledge_views
+from sso import urls as sso_urls
 
 urlpatterns = [
     path("", front_views.home, name="home"),
