@@ -43,9 +43,11 @@ setup: venv
 
 run: setup
 	@echo "Serving the demo at http://$(HOST):$(PORT) — demo accounts are listed in README.md."
-	@echo "Development email: http://$(HOST):$(PORT)/dev/outbox/ — Ctrl-C stops the server and its worker."
+	@echo "Development email: http://$(HOST):$(PORT)/dev/outbox/ — Ctrl-C stops the server, its worker"
+	@echo "and the demo identity provider (\"Sign in with Riverside County (demo IdP)\"; docs/sso.md)."
 	@trap 'kill 0' EXIT; \
 	  $(PY) manage.py db_worker --queue-name '*' & \
+	  $(PY) manage.py run_demo_idp & \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: venv

@@ -32,6 +32,29 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             return False
         return required
 
+    def get_login_stages(self):
+        """allauth's stages, with an MFA prompt that a trusted provider's MFA satisfies."""
+        return [
+            "accounts.mfa.PortalAuthenticateStage"
+            if path == "allauth.mfa.stages.AuthenticateStage"
+            else path
+            for path in super().get_login_stages()
+        ]
+
+    def get_logout_redirect_url(self, request):
+        """After an organisation sign-in, on to the provider's own sign-out (single logout).
+
+        The sso app put the address in the session at sign-in; it is read before the
+        session ends.
+        """
+        from . import mfa
+
+        evidence = request.session.get(mfa.SSO_SESSION_KEY) if hasattr(request, "session") else None
+        logout_url = evidence.get("logout_url") if isinstance(evidence, dict) else None
+        if isinstance(logout_url, str) and logout_url.startswith(("https://", "http://")):
+            return logout_url
+        return super().get_logout_redirect_url(request)
+
     def get_client_ip(self, request):
         """The same address the audit trail records, so rate limits agree with it."""
         from .audit import client_ip

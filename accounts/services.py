@@ -352,7 +352,11 @@ def _reactivate(person: User, *, full_name: str, password: str) -> User:
     # A deactivated person invited back: the link proves the address, as a reset would.
     person.full_name = full_name.strip() or person.full_name
     person.is_active = True
-    person.set_password(password)
+    # Back through their organisation's sign-in (sso), they get no password to know.
+    if password:
+        person.set_password(password)
+    else:
+        person.set_unusable_password()
     person.full_clean(exclude=["password"])
     person.save(update_fields=["full_name", "is_active", "password"])
     return person

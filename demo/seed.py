@@ -15,6 +15,7 @@ from .addenda import seed_addenda
 from .assessments import seed_assessments
 from .base import DEMO_DOMAIN, Demo
 from .education import seed_education
+from .idp import seed_demo_idp
 from .invitations import seed_invitations
 from .mfa import seed_demo_authenticators
 from .people import seed_people
@@ -27,7 +28,7 @@ from .workers import seed_workers
 @transaction.atomic
 def seed(edition: Edition) -> Demo:
     """Create (or find) the demo: people, pledges, assessments, invitations, records,
-    second steps."""
+    second steps, the demo identity provider."""
     demo = seed_people(cycles=_cycles(edition))
     # Before the pledges and sessions: the office's poll workers, added from a roster.
     seed_workers(demo)
@@ -43,6 +44,8 @@ def seed(edition: Edition) -> Demo:
     # Privileged accounts must sign in with a second step: they share one documented
     # demo authenticator (`manage.py demo_mfa_code <email>` prints its code).
     seed_demo_authenticators(User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}"))
+    # "Sign in with Riverside County (demo IdP)": the provider `make run` starts.
+    seed_demo_idp(demo)
     return demo
 
 

@@ -205,6 +205,13 @@ def _salted_content(record: Pledge | PledgeWithdrawal) -> dict:
         content["session_reference"] = record.session_reference
         content["session_shared_device"] = record.session_shared_device
         content["session_identified_by"] = record.session_identified_by
+    # Likewise a pledge signed by someone who signed in through their organisation's
+    # identity provider covers which provider, the issuer, the subject and the MFA claimed.
+    if record.sso_provider:
+        content["sso_provider"] = record.sso_provider
+        content["sso_issuer"] = record.sso_issuer
+        content["sso_subject"] = record.sso_subject
+        content["sso_mfa"] = record.sso_mfa
     _cover_addendum(record, content)
     return content
 

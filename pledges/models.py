@@ -220,6 +220,11 @@ class Pledge(PersonalEvidenceMixin, models.Model):
         PASSKEY = "passkey", _("Passkey")
         # A person on a signing session's roster, confirmed by a one-time code.
         ONE_TIME_CODE = "code", _("One-time code at a signing session")
+        # Signed in through their office's (or association's) own identity provider; with
+        # MFA when the provider's proof of a second factor was trusted, or the portal's own
+        # second step was taken.
+        SSO = "sso", _("Organisation sign-in")
+        SSO_MFA = "sso_mfa", _("Organisation sign-in with MFA")
 
     class IdentifiedBy(models.TextChoices):
         """How a person signing at a signing session showed who they are."""
@@ -306,6 +311,13 @@ class Pledge(PersonalEvidenceMixin, models.Model):
     addendum_sha256 = models.CharField(
         _("SHA-256 of the oath addendum signed"), max_length=64, blank=True
     )
+    # Signed in through an identity provider (the `sso` app): which one, as named then, the
+    # issuer and subject it asserted, and the MFA method it claimed. Empty for every other
+    # pledge; the chain covers these only when set, so older records keep their hash.
+    sso_provider = models.CharField(_("identity provider"), max_length=150, blank=True)
+    sso_issuer = models.CharField(_("issuer"), max_length=500, blank=True)
+    sso_subject = models.CharField(_("subject"), max_length=255, blank=True)
+    sso_mfa = models.CharField(_("MFA method claimed"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("pledge")
@@ -327,6 +339,10 @@ class Pledge(PersonalEvidenceMixin, models.Model):
                 condition=Q(addendum__isnull=True, addendum_sha256="")
                 | (Q(addendum__isnull=False) & ~Q(addendum_sha256="")),
                 name="pledge_addendum_with_its_hash",
+            ),
+            models.CheckConstraint(
+                condition=~Q(sso_provider="") | Q(sso_issuer="", sso_subject="", sso_mfa=""),
+                name="pledge_sso_details_need_provider",
             ),
         ]
 
@@ -362,6 +378,14 @@ class Pledge(PersonalEvidenceMixin, models.Model):
     @property
     def signed_at_session(self) -> bool:
         return bool(self.session_reference)
+
+    @property
+    def signed_in_through_provider(self) -> bool:
+        return bool(self.sso_provider)
+
+    @property
+    def sso_with_mfa(self) -> bool:
+        return self.auth_method == self.AuthMethod.SSO_MFA
 
     @property
     def public_name(self) -> str:

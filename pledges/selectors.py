@@ -278,6 +278,7 @@ _PLEDGE_FIELDS = [
     "user_agent_digest", "typed_name_digest", "account_name_digest",
     "addendum_id", "addendum_sha256",
     "session_reference", "session_shared_device", "session_identified_by",
+    "sso_provider", "sso_issuer", "sso_subject", "sso_mfa",
 ]  # fmt: skip
 _EVIDENCE_FIELDS = [f"evidence__{f.attname}" for f in PledgeEvidence._meta.concrete_fields]
 
@@ -446,6 +447,7 @@ def personal_pledges(user) -> list[dict]:
             "user_agent": p.personal_value("user_agent"),
             "erased": _erased(p),
             "authentication": p.get_auth_method_display(),
+            "identity_provider": _personal_sso(p),
             "text_sha256": p.text_sha256,
             "addendum": _personal_addendum(p),
             "verification_code": p.code_display,
@@ -459,6 +461,18 @@ def personal_pledges(user) -> list[dict]:
         )
         .order_by("signed_at", "pk")
     ]
+
+
+def _personal_sso(pledge: Pledge) -> dict | None:
+    """How the person signed in through their organisation's identity provider, if so."""
+    if not pledge.sso_provider:
+        return None
+    return {
+        "provider": pledge.sso_provider,
+        "issuer": pledge.sso_issuer,
+        "subject": pledge.sso_subject,
+        "mfa_claimed": pledge.sso_mfa,
+    }
 
 
 def _personal_addendum(pledge: Pledge) -> dict | None:

@@ -61,6 +61,12 @@ class RequestMeta:
     ip_address: str | None = None
     user_agent: str = ""
     auth_method: str = Pledge.AuthMethod.PASSWORD
+    # Signed in through an identity provider: its name, the issuer and subject it asserted
+    # and the MFA method it claimed (see `sso.evidence`). Empty otherwise.
+    sso_provider: str = ""
+    sso_issuer: str = ""
+    sso_subject: str = ""
+    sso_mfa: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,22 @@ def _signature_meta(request_meta: RequestMeta) -> dict:
         "ip_address": request_meta.ip_address,
         "user_agent": request_meta.user_agent[:MAX_USER_AGENT],
         "auth_method": request_meta.auth_method,
+    }
+
+
+def _sso_fields(request_meta: RequestMeta) -> dict:
+    """How a pledge's signer signed in through an identity provider, as the record keeps it."""
+    if not request_meta.sso_provider:
+        return {}
+    fields = {
+        "sso_provider": request_meta.sso_provider,
+        "sso_issuer": request_meta.sso_issuer,
+        "sso_subject": request_meta.sso_subject,
+        "sso_mfa": request_meta.sso_mfa,
+    }
+    # Cut to the columns' sizes: a provider's long claim must not stop anyone signing.
+    return {
+        name: value[: Pledge._meta.get_field(name).max_length] for name, value in fields.items()
     }
 
 
@@ -253,6 +275,7 @@ def _pledge_signed(pledge: Pledge, *, request_meta: RequestMeta) -> None:
         sequence=pledge.sequence,
         session=pledge.session_reference or None,
         shared_device=pledge.session_shared_device or None,
+        identity_provider=pledge.sso_provider or None,
     )
     if not user.email:
         return  # a person known only by a roster and a phone number: nowhere to write
@@ -321,6 +344,7 @@ def pledge_sign(
         text_sha256=digest,
         listed_publicly=list_publicly,
         **_signature_meta(request_meta),
+        **_sso_fields(request_meta),
         **_session_fields(session),
         **_addendum_fields(addendum),
     )

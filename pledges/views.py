@@ -26,6 +26,7 @@ from core import submissions
 from core.http import add_errors, attachment, bound, form_view
 from core.listing import ListFilterForm, list_page
 from core.mail import render_email
+from sso import evidence as sso_evidence
 
 from . import selectors, transparency
 from .chain import CONSENT_TEXT, canonical_addendum_text, sha256_text
@@ -72,8 +73,17 @@ from .throttle import log_allowed, verification_allowed
 
 
 def auth_method(request) -> str:
-    """How this session's person proved who they are, from allauth's records."""
+    """How this session's person proved who they are, from allauth's records and, for a
+    sign-in through an identity provider, the evidence the session keeps of it."""
     records = get_authentication_records(request, request.user)
+    sso = sso_evidence.from_session(request)
+    if sso is not None:
+        # "With MFA" only when the portal stands behind it: the provider's proof of a second
+        # factor was trusted, or the person took the portal's own second step as well. The
+        # factor the provider merely claimed is recorded beside it either way.
+        if sso["trusted_mfa"] or any(r.get("method") == "mfa" for r in records):
+            return Pledge.AuthMethod.SSO_MFA
+        return Pledge.AuthMethod.SSO
     if any(r.get("method") == "mfa" and r.get("passwordless") for r in records):
         return Pledge.AuthMethod.PASSKEY
     if any(r.get("method") == "mfa" for r in records):
@@ -92,14 +102,21 @@ def _valid_ip(value: str | None) -> str | None:
     return value
 
 
+def _printable(value) -> str:
+    # Control characters (NUL above all) cannot be stored in PostgreSQL text.
+    return "".join(ch for ch in str(value or "") if ch.isprintable())
+
+
 def request_meta(request) -> RequestMeta:
+    sso = sso_evidence.from_session(request) or {}
     return RequestMeta(
         ip_address=_valid_ip(client_ip(request)),
-        # Control characters (NUL above all) cannot be stored in PostgreSQL text.
-        user_agent="".join(
-            ch for ch in request.META.get("HTTP_USER_AGENT", "") if ch.isprintable()
-        ),
+        user_agent=_printable(request.META.get("HTTP_USER_AGENT", "")),
         auth_method=auth_method(request),
+        sso_provider=_printable(sso.get("provider")),
+        sso_issuer=_printable(sso.get("issuer")),
+        sso_subject=_printable(sso.get("subject")),
+        sso_mfa=_printable(sso.get("mfa")),
     )
 
 

@@ -181,8 +181,11 @@ def _pledges_csv(pledges: list[Pledge], withdrawals: list[PledgeWithdrawal], r: 
             "record", "sequence", "verification_code", "name", "email", "cycle",
             "at_utc", "ip_address", "browser", "authentication", "text_sha256",
             "record_hash", "withdrawal_reason",
+            "sso_provider", "sso_issuer", "sso_subject", "sso_mfa",
         ]  # fmt: skip
         for p in pledges:
+            # The subject names the person at their identity provider (often their email
+            # address): redacted as an email address is.
             yield [
                 "pledge", p.sequence, p.code_display,
                 r.name(p.user_id, _personal(p, "typed_name") or p.typed_name),
@@ -190,6 +193,7 @@ def _pledges_csv(pledges: list[Pledge], withdrawals: list[PledgeWithdrawal], r: 
                 r.ip_address(_personal(p, "ip_address")),
                 r.browser(_personal(p, "user_agent")), p.auth_method,
                 p.text_sha256, p.record_hash, "",
+                p.sso_provider, p.sso_issuer, r.email(p.user_id, p.sso_subject), p.sso_mfa,
             ]  # fmt: skip
         for w in withdrawals:
             pledge = w.pledge
@@ -199,7 +203,7 @@ def _pledges_csv(pledges: list[Pledge], withdrawals: list[PledgeWithdrawal], r: 
                 r.email(pledge.user_id, pledge.user.email), pledge.cycle.name,
                 _utc(w.withdrawn_at), r.ip_address(_personal(w, "ip_address")),
                 r.browser(_personal(w, "user_agent")),
-                w.auth_method, "", w.record_hash, w.reason,
+                w.auth_method, "", w.record_hash, w.reason, "", "", "", "",
             ]  # fmt: skip
 
     return _csv_bytes(rows())

@@ -28,7 +28,7 @@ from pledges import selectors as pledge_selectors
 from pledges.chain import CONSENT_TEXT
 from pledges.models import Pledge
 from pledges.services import RequestMeta, pledge_text
-from pledges.views import auth_method, request_meta, sign_in_is_stale
+from pledges.views import request_meta, sign_in_is_stale
 
 from . import selectors, services, throttle
 from .exports import attendance_csv, attendance_pdf
@@ -914,15 +914,7 @@ def kiosk_sign(request):
                 typed_name=form.cleaned_data["typed_name"],
                 consent=form.cleaned_data["consent"],
                 list_publicly=form.cleaned_data["list_publicly"],
-                request_meta=RequestMeta(
-                    ip_address=request_meta(request).ip_address,
-                    user_agent=request_meta(request).user_agent,
-                    auth_method=(
-                        auth_method(request)
-                        if identified_by == Pledge.IdentifiedBy.OWN_SIGN_IN
-                        else Pledge.AuthMethod.ONE_TIME_CODE
-                    ),
-                ),
+                request_meta=_request_meta(request, identified_by),
                 identified_by=identified_by,
                 kiosk=kiosk,
                 seen_text_sha256=form.cleaned_data["text_sha256"],

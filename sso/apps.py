@@ -6,3 +6,8 @@ class SsoConfig(AppConfig):
     name = "sso"
     label = "sso"
     verbose_name = _("Single sign-on and provisioning")
+
+    def ready(self):
+        from . import evidence
+
+        evidence.connect()

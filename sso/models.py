@@ -174,9 +174,7 @@ class IdentityProvider(models.Model):
 class ProviderDomain(models.Model):
     """An email domain a provider may assert. A domain belongs to one provider only."""
 
-    provider = models.ForeignKey(
-        IdentityProvider, on_delete=models.CASCADE, related_name="domains"
-    )
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="domains")
     domain = models.CharField(_("email domain"), max_length=253)
 
     class Meta:
@@ -234,6 +232,9 @@ class RoleSuggestion(models.Model):
                 name="sso_suggestion_outcome_when_decided",
             ),
         ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} ({self.claim_value})"
 
 
 class ScimClient(models.Model):
@@ -314,9 +315,7 @@ class ScimUser(models.Model):
         verbose_name_plural = _("provisioned people")
         ordering = ["user_name"]
         constraints = [
-            models.UniqueConstraint(
-                "office", Lower("user_name"), name="sso_scim_user_name_unique"
-            ),
+            models.UniqueConstraint("office", Lower("user_name"), name="sso_scim_user_name_unique"),
             models.UniqueConstraint(
                 fields=["office", "user"],
                 condition=Q(user__isnull=False),

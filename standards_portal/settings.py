@@ -332,6 +332,9 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_QUERY_EMAIL = True
+# SAML through allauth's own provider-class hook: the portal's subclass (sso.providers.saml)
+# adds what the sign-in proved (issuer, NameID, AuthnContextClassRef) and refuses replays.
+SOCIALACCOUNT_PROVIDERS = {"saml": {"provider_class": "sso.providers.saml.PortalSAMLProvider"}}
 # Client secrets typed into the portal are kept encrypted with this key (a Fernet key:
 # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).
 # Unset, a key is derived from SECRET_KEY, so rotating SECRET_KEY then needs the secrets

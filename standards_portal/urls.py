@@ -11,6 +11,7 @@ from front import urls as front_urls
 from front import views as front_views
 from pledges import urls as pledge_urls
 from pledges import views as pledge_views
+from sso import oidc_views, saml_views
 from sso import urls as sso_urls
 
 urlpatterns = [
@@ -20,7 +21,13 @@ urlpatterns = [
     path("dev/outbox/", core_views.dev_outbox, name="dev-outbox"),
     path("dev/outbox/<str:name>/", core_views.dev_outbox_message, name="dev-outbox-message"),
     path("help/", include(front_urls.help_urlpatterns)),
+    # allauth's SAML views behind a guard (clear 400/502 pages, no 500s), before
+    # allauth's own URLs at the same addresses.
+    path("accounts/", include(saml_views.allauth_urlpatterns)),
+    path("accounts/", include(oidc_views.allauth_urlpatterns)),
     path("accounts/", include("allauth.urls")),
+    path("sso/", include(sso_urls)),
+    path("scim/v2/", include(sso_urls.scim_urlpatterns)),
     # The people pages, with the personal-data download beside "my account".
     path(
         "people/",

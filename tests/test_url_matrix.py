@@ -4,9 +4,16 @@ The routes are collected from the URL configuration, so a new route without an e
 in EXPECTED fails `test_every_route_has_an_expectation`.
 """
 
+import base64
+import datetime
+import functools
 import io
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -39,10 +46,41 @@ from records.models import RecordsBundle
 from records.retention import hold_place
 from reports.models import ReportFile
 from signing.services import session_create as signing_session_create
+from sso.models import IdentityProvider, RoleSuggestion, ScimUser
 
 from .factories import MembershipFactory
 from .pledges.conftest import META, fresh_login, sign
 from .reports.conftest import answered
+
+
+@functools.cache
+def saml_metadata_xml() -> str:
+    """An identity provider's SAML metadata with a certificate of its own, made once."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Matrix IdP")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    body = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
+    redirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+    return (
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.example.gov/saml">'
+        '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
+        f"{body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        f'<md:SingleLogoutService Binding="{redirect}" Location="https://idp.example.gov/slo"/>'
+        f'<md:SingleSignOnService Binding="{redirect}" Location="https://idp.example.gov/sso"/>'
+        "</md:IDPSSODescriptor></md:EntityDescriptor>"
+    )
 
 
 def world_standard(number: int) -> Standard:
@@ -220,6 +258,35 @@ def matrix(world, cycle, _no_throttle):
             b"title,provider,format,hours,standards\nBallot security,Riverside,online,2,4\n"
         ).rows,
     )
+    # A person the office's identity provider created, waiting for its manager.
+    scim_person = ScimUser.objects.create(
+        office=world.office, user_name="scim.person@example.org", state=ScimUser.State.PENDING
+    )
+    # The office's identity provider (registered by a site administrator), and a role its
+    # group claim suggested for the official, waiting for the manager.
+    provider = IdentityProvider.objects.create(
+        name="Riverside Entra ID",
+        slug="riverside-entra",
+        protocol="oidc",
+        office=world.office,
+        server_url="https://login.example.gov",
+        client_id="portal",
+    )
+    # A SAML provider of the office, for allauth's SAML addresses and single logout.
+    IdentityProvider.objects.create(
+        name="Riverside SAML",
+        slug="riverside-saml",
+        protocol="saml",
+        office=world.office,
+        entity_id="https://idp.example.gov/saml",
+        metadata_xml=saml_metadata_xml(),
+    )
+    suggestion = RoleSuggestion.objects.create(
+        membership=world.official.active_membership,
+        provider=provider,
+        role=Membership.Role.SUPERVISOR,
+        claim_value="Elections-Supervisors",
+    )
     membership = world.official.active_membership
     office, association = world.office.pk, world.association.pk
     kwargs = {
@@ -322,6 +389,19 @@ def matrix(world, cycle, _no_throttle):
         kwargs[f"education:registration-{name}"] = {"pk": registration.pk}
     kwargs["education:calendar-feed"] = {"token": feed.token}
     kwargs["education:course-import-preview"] = {"pk": course_import.pk}
+    kwargs["sso:scim-pending-confirm"] = {"pk": scim_person.pk}
+    kwargs["sso:scim-pending-decline"] = {"pk": scim_person.pk}
+    kwargs["scim-resource-type"] = {"name": "User"}
+    kwargs["scim-schema"] = {"schema_id": "urn:ietf:params:scim:schemas:core:2.0:User"}
+    kwargs["scim-user"] = {"pk": str(scim_person.pk)}
+    for name in ("provider-detail", "provider-update", "provider-remove"):
+        kwargs[f"sso:{name}"] = {"pk": provider.pk}
+    kwargs["sso:suggestion-decide"] = {"pk": suggestion.pk}
+    for name in ("openid_connect_login", "openid_connect_callback"):
+        kwargs[name] = {"provider_id": provider.slug}
+    for name in ("saml_login", "saml_acs", "saml_finish_acs", "saml_metadata", "saml_sls"):
+        kwargs[name] = {"organization_slug": "riverside-saml"}
+    kwargs["sso:saml-logout"] = {"slug": "riverside-saml"}
     return world, kwargs
 
 
@@ -342,7 +422,9 @@ def sign_in(client, world, role):
 
 def visit(client, kwargs, route, method="get"):
     url = reverse(route, kwargs=kwargs.get(route, {}))
-    return getattr(client, method)(url)
+    # python3-saml reads the Host header itself, which the test client leaves out.
+    extra = {"HTTP_HOST": "testserver"} if route.startswith("saml_") else {}
+    return getattr(client, method)(url, **extra)
 
 
 def _blank_pdf() -> bytes:
@@ -368,11 +450,59 @@ def answer(response) -> str | int:
 # (the method is checked before the permission); who may use them is in POST_REFUSED.
 POST_ONLY = "login 405 405 405 405 405 405 405 405 405"
 
+SCIM_401 = "401 401 401 401 401 401 401 401 401 401"
+
 EXPECTED = {
+    # SCIM provisioning: the office manager's pages; the protocol endpoint answers only
+    # the office's bearer token, never a signed-in session (401 for everyone).
+    "sso:scim-settings": "login 403 403 403 403 200 200 403 403 403",
+    "sso:scim-pending": "login 403 403 403 403 200 200 403 403 403",
+    "sso:scim-token-rotate": POST_ONLY,
+    "sso:scim-pending-confirm": POST_ONLY,
+    "sso:scim-pending-decline": POST_ONLY,
+    "scim-service-provider-config": SCIM_401,
+    "scim-resource-types": SCIM_401,
+    "scim-resource-type": SCIM_401,
+    "scim-schemas": SCIM_401,
+    "scim-schema": SCIM_401,
+    "scim-users": SCIM_401,
+    "scim-user": SCIM_401,
+    # Identity providers: a site administrator registers and changes them (an association's
+    # administrators theirs: not a column here); the office's manager reads the office's;
+    # another office's manager 404; everyone else 403. Role suggestions: the office's
+    # manager and site administrators decide them.
+    "sso:provider-list": "login 403 403 403 403 200 200 403 403 200",
+    "sso:provider-create": "login 403 403 403 403 403 403 403 403 200",
+    "sso:provider-detail": "login 403 403 403 403 404 200 403 403 200",
+    "sso:provider-update": "login 403 403 403 403 404 403 403 403 200",
+    "sso:provider-remove": POST_ONLY,
+    "sso:suggestions": "login 403 403 403 403 200 200 403 403 200",
+    "sso:suggestion-decide": POST_ONLY,
+    # allauth's addresses for each provider, public by nature (the provider's browser
+    # round trip): the confirmation before leaving for the provider; a callback, ACS or
+    # logout answer without the state of a sign-in started here is refused (401/400) or
+    # sent on (302); the SAML metadata the provider's administrator reads.
+    "openid_connect_login": "200 200 200 200 200 200 200 200 200 200",
+    "openid_connect_callback": "401 401 401 401 401 401 401 401 401 401",
+    "saml_login": "200 200 200 200 200 200 200 200 200 200",
+    "saml_acs": "302 302 302 302 302 302 302 302 302 302",
+    "saml_finish_acs": "401 401 401 401 401 401 401 401 401 401",
+    "saml_metadata": "200 200 200 200 200 200 200 200 200 200",
+    "saml_sls": "400 400 400 400 400 400 400 400 400 400",
+    # allauth's pages around a sign-in through a provider; the list of one's own links.
+    "socialaccount_connections": "login 200 200 200 200 200 200 200 200 200",
+    "socialaccount_login_cancelled": "200 200 200 200 200 200 200 200 200 200",
+    "socialaccount_login_error": "login 401 401 401 401 401 401 401 401 401",
+    "socialaccount_signup": "login login login login login login login login login login",
+    # After the portal's sign-out: on to the provider's single logout, or home (302).
+    "sso:saml-logout": "302 302 302 302 302 302 302 302 302 302",
+    "sso:signed-out": "302 302 302 302 302 302 302 302 302 302",
     # Public pages.
     "home": "200 200 200 200 200 200 200 200 200 200",
     "standards": "200 200 200 200 200 200 200 200 200 200",
     "healthz": "200 200 200 200 200 200 200 200 200 200",
+    # Signing in through one's organisation: public, like the sign-in page.
+    "sso:signin": "200 200 200 200 200 200 200 200 200 200",
     # The development outbox: only under DEBUG (never in tests or production).
     "dev-outbox": "404 404 404 404 404 404 404 404 404 404",
     "dev-outbox-message": "404 404 404 404 404 404 404 404 404 404",
@@ -577,6 +707,16 @@ EXPECTED = {
 # An empty POST from each role that must be refused; "ok" marks those allowed to post
 # (an empty body then fails validation or does the permitted thing: not checked here).
 POST_REFUSED = {
+    "sso:scim-settings": "login 403 403 403 403 ok ok 403 403 403",
+    "sso:scim-token-rotate": "login 403 403 403 403 ok ok 403 403 403",
+    "sso:scim-pending-confirm": "login 403 403 403 403 404 ok 403 403 403",
+    "sso:scim-pending-decline": "login 403 403 403 403 404 ok 403 403 403",
+    "scim-users": SCIM_401,
+    "scim-user": SCIM_401,
+    "sso:provider-create": "login 403 403 403 403 403 403 403 403 ok",
+    "sso:provider-update": "login 403 403 403 403 404 403 403 403 ok",
+    "sso:provider-remove": "login 403 403 403 403 404 403 403 403 ok",
+    "sso:suggestion-decide": "login 403 403 403 403 404 ok 403 403 ok",
     "accounts:invitation-accept": "ok 403 403 403 403 403 403 403 403 403",
     "help:welcome-dismiss": "login ok ok ok ok ok ok ok ok ok",
     "accounts:my-confidential": "login ok ok ok ok ok ok ok ok ok",
@@ -661,9 +801,42 @@ POST_REFUSED = {
 # The records officer of the official's office: one more column, kept as its own table.
 # They read the office's records (pledges, the audit log, bundles) and act on nobody.
 RECORDS_OFFICER = {
+    "sso:scim-settings": "403",
+    "sso:scim-pending": "403",
+    "sso:scim-token-rotate": "405",
+    "sso:scim-pending-confirm": "405",
+    "sso:scim-pending-decline": "405",
+    "scim-service-provider-config": "401",
+    "scim-resource-types": "401",
+    "scim-resource-type": "401",
+    "scim-schemas": "401",
+    "scim-schema": "401",
+    "scim-users": "401",
+    "scim-user": "401",
+    "sso:provider-list": "403",
+    "sso:provider-create": "403",
+    "sso:provider-detail": "403",
+    "sso:provider-update": "403",
+    "sso:provider-remove": "405",
+    "sso:suggestions": "403",
+    "sso:suggestion-decide": "405",
+    "openid_connect_login": "200",
+    "openid_connect_callback": "401",
+    "saml_login": "200",
+    "saml_acs": "302",
+    "saml_finish_acs": "401",
+    "saml_metadata": "200",
+    "saml_sls": "400",
+    "socialaccount_connections": "200",
+    "socialaccount_login_cancelled": "200",
+    "socialaccount_login_error": "401",
+    "socialaccount_signup": "login",
+    "sso:saml-logout": "302",
+    "sso:signed-out": "302",
     "home": "200",
     "standards": "200",
     "healthz": "200",
+    "sso:signin": "200",
     "dev-outbox": "404",
     "dev-outbox-message": "404",
     "pledge-verify-code": "200",
@@ -821,6 +994,16 @@ RECORDS_OFFICER = {
 }
 
 RECORDS_OFFICER_POST_REFUSED = {
+    "sso:scim-settings": "403",
+    "sso:scim-token-rotate": "403",
+    "sso:scim-pending-confirm": "403",
+    "sso:scim-pending-decline": "403",
+    "scim-users": "401",
+    "scim-user": "401",
+    "sso:provider-create": "403",
+    "sso:provider-update": "403",
+    "sso:provider-remove": "403",
+    "sso:suggestion-decide": "403",
     "accounts:invitation-accept": "403",
     "accounts:invitation-create": "403",
     "accounts:invitation-resend": "404",

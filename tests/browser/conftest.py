@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The single sign-on tests' fixtures (demo identity provider, Riverside's provider).
+from .sso_support import console, demo_idp, riverside  # noqa: F401
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by test
 # set-up are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -95,7 +98,7 @@ MFA_CODE_PATH = "/accounts/2fa/authenticate/"
 
 def sign_in(page, email: str, password: str):
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
+    page.locator("#id_login").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_label("Password").press("Enter")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)

@@ -21,7 +21,7 @@ def test_an_official_signs_in_with_the_keyboard_and_sees_the_home_page(page, wor
     page.goto("/accounts/login/")
     page.keyboard.press("Tab")  # the skip link comes first
     assert page.evaluate("document.activeElement.textContent").strip() == "Skip to main content"
-    page.get_by_label("Email").focus()
+    page.locator("#id_login").focus()
     page.keyboard.type(world.official.email)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -40,7 +40,7 @@ def test_a_manager_sees_the_people_page(page, world, cycle, axe):
 
 def test_a_wrong_password_is_announced(page, world, axe):
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(world.official.email)
+    page.locator("#id_login").fill(world.official.email)
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign In", exact=True).click()
     assert "not correct" in page.content()

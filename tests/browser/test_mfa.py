@@ -44,7 +44,7 @@ def test_a_manager_is_made_to_set_up_an_authenticator_app(page, world, axe, mfa_
 def test_a_supervisor_with_an_app_types_its_code_at_sign_in(page, world, axe, mfa_required):
     TOTP.activate(world.supervisor, SECRET)
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(world.supervisor.email)
+    page.locator("#id_login").fill(world.supervisor.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Password").press("Enter")
     page.wait_for_url(f"**{MFA_CODE_PATH}")

@@ -11,7 +11,31 @@ from .conftest import changed, dump, set_state
 from .routes import ROUTES
 from .test_routes import context, field_names
 
-POSTS = sorted(name for name, route in ROUTES.items() if route.fields is not None)
+# SCIM is called by identity providers with a bearer token, never with the session cookie
+# a forged cross-site form would carry, so it is exempt from CSRF; such a request (cookie,
+# no token) is refused below instead.
+BEARER_TOKEN_APIS = {"scim-users", "scim-user"}
+POSTS = sorted(
+    name
+    for name, route in ROUTES.items()
+    if route.fields is not None and name not in BEARER_TOKEN_APIS
+)
+
+
+@pytest.mark.parametrize("name", sorted(BEARER_TOKEN_APIS))
+def test_token_apis_refuse_a_signed_in_browser_without_the_token(hostile_world, name):
+    world, kwargs = hostile_world
+    client = Client(enforce_csrf_checks=True)
+    fresh_login(client, world.manager)
+    before = dump()
+    for method in ("post", "put", "patch", "delete"):
+        response = getattr(client, method)(
+            reverse(name, kwargs=kwargs.get(name, {})),
+            data='{"schemas": [], "active": false}',
+            content_type="application/scim+json",
+        )
+        assert response.status_code in (401, 405), (method, response.status_code)
+    assert dump() == before, changed(before, dump())
 
 
 def plausible_body(name, world, kwargs) -> dict:

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
+from django.urls.converters import UUIDConverter
 from django.utils.http import url_has_allowed_host_and_scheme
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -176,12 +177,21 @@ def routes(kind):
     return sorted(ROUTES)
 
 
+UUID_PLACEHOLDER = "00000000-0000-0000-0000-00000000abcd"
+
+
 def url_with(name, kwargs, param, value) -> str:
     """The route's URL with one path parameter replaced by any text, percent-encoded."""
     real = dict(kwargs.get(name, {}))
-    real[param] = "0" if is_int(converters()[name][param]) else "placeholder"
+    converter = converters()[name][param]
+    if is_int(converter):
+        real[param] = "0"
+    elif isinstance(converter, UUIDConverter):
+        real[param] = UUID_PLACEHOLDER  # any other text then matches no route: a 404
+    else:
+        real[param] = "placeholder"
     url = reverse(name, kwargs=real)
-    marker = "/0" if real[param] == "0" else "placeholder"
+    marker = "/0" if real[param] == "0" else real[param]
     head, _sep, tail = url.rpartition(marker)
     replacement = ("/" if marker == "/0" else "") + quote(str(value), safe="")
     return head + replacement + tail
