@@ -16,7 +16,6 @@ from allauth.socialaccount.providers.saml import views as allauth_saml
 from allauth.socialaccount.providers.saml.utils import get_app_or_404
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import BadRequest
 from django.http import HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import include, path, re_path
@@ -39,8 +38,9 @@ def single_logout(request, slug):
     """
     pending = saml.take_logout(request.GET.get("token", ""), slug)
     url = None
-    # python3-saml builds its addresses from the Host header; without one, no SLO.
-    if pending is not None and request.META.get("HTTP_HOST"):
+    # python3-saml builds its addresses from the Host header.
+    _fill_host(request)
+    if pending is not None:
         url = saml.logout_url(
             request,
             slug=slug,
@@ -60,11 +60,18 @@ def single_logout(request, slug):
     return hand_over(request, url, provider_name=idp.name if idp else slug, signing_out=True)
 
 
+def _fill_host(request) -> None:
+    """Give python3-saml the Host header it reads, when the client sent none."""
+    if not request.META.get("HTTP_HOST"):
+        request.META["HTTP_HOST"] = request.get_host()
+
+
 def guarded(view):
     """allauth's SAML view, answering a clear 4xx/502 page where it would raise a 500.
 
     - No Host header (HTTP/1.0 clients, some probes): python3-saml reads
-      request.META["HTTP_HOST"] directly. 400, Django's "Bad request" page.
+      request.META["HTTP_HOST"] directly, so it is filled with the host Django itself
+      answers for (`get_host()`: the server's name, checked against ALLOWED_HOSTS).
     - A provider configured by metadata URL whose metadata cannot be fetched, or
       does not describe the identity provider: 502, "sign-in not available" page.
     An unknown provider stays allauth's 404. Everything else is allauth's own view,
@@ -73,8 +80,7 @@ def guarded(view):
 
     @functools.wraps(view)  # keeps csrf_exempt / login_not_required from allauth's view
     def wrapper(request, organization_slug):
-        if not request.META.get("HTTP_HOST"):
-            raise BadRequest("A SAML request needs the Host header.")
+        _fill_host(request)
         app = get_app_or_404(request, organization_slug)
         if saml.metadata_problem(app):
             return render(
