@@ -4,6 +4,7 @@ people the identity provider created who wait for a manager."""
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
@@ -48,6 +49,12 @@ def _pending(office):
     return ScimUser.objects.filter(office=office, state=ScimUser.State.PENDING, active=True)
 
 
+def scim_base_url() -> str:
+    """The Tenant URL (SCIM base URL) to copy into the identity provider: built from
+    SITE_URL like every address given to a provider, never from the request's Host."""
+    return settings.SITE_URL + reverse("scim-users").removesuffix("Users")
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def scim_settings(request):
@@ -74,7 +81,7 @@ def scim_settings(request):
         context={
             "office": office,
             "client": client,
-            "endpoint": request.build_absolute_uri(reverse("scim-users")).removesuffix("Users"),
+            "endpoint": scim_base_url(),
             "pending_count": _pending(office).count(),
         },
     )
@@ -96,7 +103,7 @@ def scim_token_rotate(request):
             "office": office,
             "client": client,
             "token": token,
-            "endpoint": request.build_absolute_uri(reverse("scim-users")).removesuffix("Users"),
+            "endpoint": scim_base_url(),
             "pending_count": _pending(office).count(),
         },
     )
