@@ -217,7 +217,7 @@ def test_the_kiosk_works_by_keyboard_alone(page, world, cycle, axe):
     page.get_by_role("button", name="Make this device the kiosk").focus()
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Poll worker training").wait_for()
-    page.locator("#id_login").focus()
+    page.get_by_label("Email").focus()
     page.keyboard.type(world.official.email)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
