@@ -52,21 +52,18 @@ def _warn_unset_variable(request, provider) -> None:
         )
 
 
-@require_http_methods(["GET", "POST"])
-@recent_authentication_required
-def provider_create(request):
-    form = ProviderForm(*bound(request), user=request.user)
+def _provider_form(request, form, *, provider, service, message: str):
+    """The provider form, for registering (`provider` None) or changing one."""
 
-    def done(provider):
-        messages.success(request, _("%(name)s has been registered.") % {"name": provider.name})
-        _warn_unset_variable(request, provider)
-        return redirect("sso:provider-detail", provider.pk)
+    def done(saved):
+        messages.success(request, message % {"name": saved.name})
+        _warn_unset_variable(request, saved)
+        return redirect("sso:provider-detail", saved.pk)
 
     return form_view(
         request,
         form,
-        save=lambda: services.provider_create(
-            owner=form.cleaned_data["owner"],
+        save=lambda: service(
             values=form.values,
             domains=form.cleaned_data["domains"],
             secret=form.cleaned_data["secret"],
@@ -76,7 +73,37 @@ def provider_create(request):
         ),
         done=done,
         template="sso/provider_form.html",
-        context={"provider": None},
+        context={"provider": provider},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def provider_create(request):
+    form = ProviderForm(*bound(request), user=request.user)
+    # The owner is read when the form is saved, after it has been validated.
+    return _provider_form(
+        request,
+        form,
+        provider=None,
+        service=lambda **kwargs: services.provider_create(
+            owner=form.cleaned_data["owner"], **kwargs
+        ),
+        message=_("%(name)s has been registered."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def provider_update(request, pk):
+    provider = provider_for_editor(request.user, pk)
+    form = ProviderForm(*bound(request), user=request.user, provider=provider)
+    return _provider_form(
+        request,
+        form,
+        provider=provider,
+        service=lambda **kwargs: services.provider_update(provider=provider, **kwargs),
+        message=_("%(name)s has been saved."),
     )
 
 
@@ -94,35 +121,6 @@ def provider_detail(request, pk):
             "role_map": list(provider.role_map.items()),
             "may_edit": may_edit_provider(request.user, provider),
         },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@recent_authentication_required
-def provider_update(request, pk):
-    provider = provider_for_editor(request.user, pk)
-    form = ProviderForm(*bound(request), user=request.user, provider=provider)
-
-    def done(provider):
-        messages.success(request, _("%(name)s has been saved.") % {"name": provider.name})
-        _warn_unset_variable(request, provider)
-        return redirect("sso:provider-detail", provider.pk)
-
-    return form_view(
-        request,
-        form,
-        save=lambda: services.provider_update(
-            provider=provider,
-            values=form.values,
-            domains=form.cleaned_data["domains"],
-            secret=form.cleaned_data["secret"],
-            secret_env=form.cleaned_data.get("secret_env", ""),
-            by=request.user,
-            request=request,
-        ),
-        done=done,
-        template="sso/provider_form.html",
-        context={"provider": provider},
     )
 
 
