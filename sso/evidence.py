@@ -21,7 +21,8 @@ from accounts import mfa
 
 from .linking import STATE_EVIDENCE
 
-SESSION_KEY = "portal_sso"
+# The key accounts.mfa reads for the trusted-MFA proof: one key, named there.
+SESSION_KEY = mfa.SSO_SESSION_KEY
 
 _FIELDS = ("provider", "provider_id", "protocol", "issuer", "subject", "mfa", "trusted_mfa")
 
