@@ -1,6 +1,8 @@
+import contextlib
 from dataclasses import dataclass
 
 import pytest
+from django.db import transaction
 
 from accounts.models import Membership
 
@@ -48,6 +50,10 @@ class World:
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+def build_world() -> World:
     office = OfficeFactory(name="Riverside County Elections")
     other_office = OfficeFactory(name="Lakeside County Elections")
     association = AssociationFactory(name="Centennial Association")
@@ -90,3 +96,20 @@ def world(db):
         other_analyst=other_analyst,
         site_admin=site_admin,
     )
+
+
+@contextlib.contextmanager
+def rolled_back_afterwards(django_db_blocker, using: str = "default"):
+    """Data made once for many tests, as Django's TestCase.setUpTestData keeps it: inside a
+    transaction rolled back at the end, each test then running in a savepoint of its own.
+    The database is open only while the data is made (`django_db_blocker.unblock()`)."""
+    with django_db_blocker.unblock():
+        block = transaction.atomic(using=using)
+        block._from_testcase = True  # a durable block inside behaves as it does under TestCase
+        block.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True, using=using)
+            block.__exit__(None, None, None)

@@ -5,6 +5,7 @@ in EXPECTED fails `test_every_route_has_an_expectation`.
 """
 
 import base64
+import copy
 import datetime
 import functools
 import io
@@ -48,7 +49,8 @@ from reports.models import ReportFile
 from signing.services import session_create as signing_session_create
 from sso.models import IdentityProvider, RoleSuggestion, ScimUser
 
-from .factories import MembershipFactory
+from .conftest import build_world, rolled_back_afterwards
+from .factories import CycleFactory, MembershipFactory, load_edition
 from .pledges.conftest import META, fresh_login, sign
 from .reports.conftest import answered
 
@@ -131,6 +133,28 @@ ROLES = [
 
 @pytest.fixture
 def matrix(world, cycle, _no_throttle):
+    return build_matrix(world, cycle)
+
+
+@pytest.fixture(scope="module")
+def matrix_once(django_db_setup, django_db_blocker):
+    """The matrix's objects made once per module; a test's changes are rolled back after it."""
+    from django.core.cache import cache
+
+    with rolled_back_afterwards(django_db_blocker):
+        with django_db_blocker.unblock():
+            cache.clear()
+            built = build_matrix(build_world(), CycleFactory(name="2026", edition=load_edition()))
+        yield built
+
+
+@pytest.fixture
+def shared_matrix(matrix_once, db, _no_throttle):
+    """A copy of the once-made matrix, so no test sees another's changes in memory either."""
+    return copy.deepcopy(matrix_once)
+
+
+def build_matrix(world, cycle):
     """Every object a route needs: the official's pledge, submitted assessment, etc."""
     world.office.publishes_registry = True
     world.office.save(update_fields=["publishes_registry"])
@@ -1128,8 +1152,8 @@ def test_every_route_has_an_expectation():
 
 
 @pytest.mark.parametrize(("route", "role", "expected"), _cases(EXPECTED, RECORDS_OFFICER))
-def test_get(client, matrix, route, role, expected):
-    world, kwargs = matrix
+def test_get(client, shared_matrix, route, role, expected):
+    world, kwargs = shared_matrix
     sign_in(client, world, role)
     assert str(answer(visit(client, kwargs, route))) == expected
 
@@ -1137,8 +1161,8 @@ def test_get(client, matrix, route, role, expected):
 @pytest.mark.parametrize(
     ("route", "role", "expected"), _cases(POST_REFUSED, RECORDS_OFFICER_POST_REFUSED)
 )
-def test_refused_post_changes_nothing(client, matrix, route, role, expected):
-    world, kwargs = matrix
+def test_refused_post_changes_nothing(client, shared_matrix, route, role, expected):
+    world, kwargs = shared_matrix
     sign_in(client, world, role)
     before = snapshot()
     assert str(answer(visit(client, kwargs, route, "post"))) == expected
@@ -1156,8 +1180,8 @@ def test_refused_post_changes_nothing(client, matrix, route, role, expected):
         ("accounts:invitation-accept", "anonymous", "410"),
     ],
 )
-def test_gone(client, matrix, route, role, expected):
-    world, kwargs = matrix
+def test_gone(client, shared_matrix, route, role, expected):
+    world, kwargs = shared_matrix
     pledge = Pledge.objects.get()
     pledge_withdraw(pledge=pledge, by=world.official, reason="Left", request_meta=META)
     Invitation.objects.update(revoked_at=timezone.now())

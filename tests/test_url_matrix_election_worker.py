@@ -17,13 +17,14 @@ from .test_url_matrix import (
     _no_throttle,
     answer,
     collected_routes,
-    matrix,
+    matrix_once,
+    shared_matrix,
     sign_in,
     snapshot,
     visit,
 )
 
-__all__ = ["_no_throttle", "matrix"]  # fixtures used by name
+__all__ = ["_no_throttle", "matrix_once", "shared_matrix"]  # fixtures used by name
 
 ELECTION_WORKER = {
     "home": "200",
@@ -311,8 +312,8 @@ ELECTION_WORKER_POST_REFUSED = {
 
 
 @pytest.fixture
-def worker_matrix(matrix):
-    world, kwargs = matrix
+def worker_matrix(shared_matrix):
+    world, kwargs = shared_matrix
     world.election_worker = MembershipFactory(
         office=world.office, role=Membership.Role.ELECTION_WORKER, reports_to=world.supervisor
     ).user

@@ -1,6 +1,7 @@
 """The world of the URL matrix, plus helpers to send hostile requests and compare state."""
 
 import contextlib
+import copy
 import os
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, settings
 
 from assessments.summaries import summaries_rebuild
 
-from ..test_url_matrix import _no_throttle, matrix  # noqa: F401  (fixtures)
+from ..test_url_matrix import _no_throttle, matrix_once  # noqa: F401  (fixtures)
 
 # Hypothesis runs many examples inside one test function and its fixtures; each example
 # is rolled back (see `rolled_back`), so the function-scoped fixtures are safe to share.
@@ -120,8 +121,16 @@ def clients(hostile_world):
     return signed_in_clients(hostile_world[0])
 
 
+@pytest.fixture(scope="module")
+def hostile_once(matrix_once, django_db_blocker):  # noqa: F811
+    """The URL matrix's objects, with the report summaries the services keep up to date,
+    made once per module (see `matrix_once`)."""
+    with django_db_blocker.unblock():
+        summaries_rebuild()
+    return matrix_once
+
+
 @pytest.fixture
-def hostile_world(matrix):  # noqa: F811
-    """The URL matrix's objects, with the report summaries the services keep up to date."""
-    summaries_rebuild()
-    return matrix
+def hostile_world(hostile_once, db, _no_throttle):  # noqa: F811
+    """A copy per test; what a test writes is rolled back after it."""
+    return copy.deepcopy(hostile_once)
