@@ -77,8 +77,16 @@ FOCUS_STYLE = """async () => {
   };
 }"""
 
-# The focused field's box against the sticky save bar's.
-UNDER_BAR = """() => {
+# The focused field's box against the sticky save bar's, once any smooth scroll has come to rest
+# (Bootstrap scrolls smoothly; a frame mid-way would measure where the page is passing through).
+UNDER_BAR = """async () => {
+  let still = 0, last = null;
+  for (let frame = 0; frame < 120 && still < 3; frame++) {
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const now = window.scrollY;
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
   const field = document.activeElement.getBoundingClientRect();
   const bar = document.querySelector(".form-actions");
   if (!bar || getComputedStyle(bar).position !== "sticky") return null;
@@ -267,7 +275,6 @@ def test_a_focused_comment_field_is_never_under_the_save_bar(viewport, world, cy
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.tagName") != "TEXTAREA":
             continue
-        page.evaluate("() => new Promise((r) => requestAnimationFrame(() => r()))")
         place = page.evaluate(UNDER_BAR)
         assert place is not None, "the save bar is not sticky at this size"
         assert place["overlap"] == 0, place
