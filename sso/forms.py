@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Membership
 from core.text import validate_name_text
 
-from .models import DEFAULT_MFA_VALUES, IdentityProvider
+from .models import DEFAULT_MFA_VALUES, RESERVED_SLUGS, IdentityProvider
 from .permissions import owner_choices
 from .services import SECRET_ENV_PREFIX, normalize_domains
 
@@ -293,6 +293,15 @@ class ProviderForm(forms.Form):
 
     def clean_mfa_values(self):
         return _lines(self.cleaned_data["mfa_values"])
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug.lower() in RESERVED_SLUGS:
+            raise ValidationError(
+                _("“%(slug)s” is the name of a protocol; choose a short name of your own."),
+                params={"slug": slug},
+            )
+        return slug
 
     def clean_role_map(self):
         return parse_role_map(self.cleaned_data["role_map"])

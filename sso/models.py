@@ -43,6 +43,11 @@ def default_mfa_values() -> list[str]:
     return list(DEFAULT_MFA_VALUES)
 
 
+# allauth's own ids for the two protocols: a provider's short name equal to one of them
+# would be taken for every provider of that protocol (sso.adapter.list_apps).
+RESERVED_SLUGS = ("openid_connect", "saml")
+
+
 class IdentityProvider(models.Model):
     """An office's or an association's own identity provider."""
 
@@ -156,6 +161,9 @@ class IdentityProvider(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(protocol__in=["oidc", "saml"]), name="sso_provider_protocol_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(slug__in=RESERVED_SLUGS), name="sso_provider_slug_not_a_protocol"
             ),
         ]
 

@@ -2,12 +2,14 @@
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
 
 from accounts.models import AuditEntry
 from sso import secrets
-from sso.models import IdentityProvider, ProviderDomain
+from sso.adapter import ALLAUTH_PROVIDER
+from sso.models import RESERVED_SLUGS, IdentityProvider, ProviderDomain
 
 from ..pledges.conftest import fresh_login
 from .saml_idp import METADATA, make_key_pair
@@ -295,8 +297,25 @@ def test_bad_metadata_is_refused_with_a_message(client, world, tmp_path):
     assert not IdentityProvider.objects.exists()
 
 
+def test_a_protocols_name_is_no_short_name(client, world):
+    fresh_login(client, world.site_admin)
+    response = client.post(
+        reverse("sso:provider-create"), oidc_form(f"office-{world.office.pk}", slug="saml")
+    )
+    assert response.status_code == 422
+    assert "is the name of a protocol" in response.content.decode()
+    # The adapter's filter takes these names for the protocols; the database refuses them.
+    assert set(ALLAUTH_PROVIDER.values()) == set(RESERVED_SLUGS)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        provider_for(world.office, slug="openid_connect")
+    assert not IdentityProvider.objects.exists()
+
+
 BAD_INPUT = [
     {"slug": "not a slug!"},
+    # allauth's protocol names would stand for every provider of the protocol.
+    {"slug": "saml"},
+    {"slug": "openid_connect"},
     {"owner": "office-999999"},
     {"owner": "nonsense"},
     {"protocol": "ldap"},
@@ -333,7 +352,7 @@ def test_saml_needs_metadata_and_not_both_kinds(client, world, tmp_path):
     fresh_login(client, world.site_admin)
     base = {
         "name": "SAML",
-        "slug": "saml",
+        "slug": "saml-idp",
         "owner": f"office-{world.office.pk}",
         "protocol": "saml",
         "domains": "saml.example.gov",
